@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import {
+  centsSchema,
+  connectionStateSchema,
+  contractsSchema,
+  dollarsSchema,
+  isoTimeSchema,
+  markSchema,
+  sideSchema,
+} from './common.js';
+
+export const authenticateRequestSchema = z.object({
+  key_id: z.string().trim().min(1, 'key_id is required').max(200),
+  private_key: z.string().min(1, 'private_key is required').max(20_000),
+});
+export type AuthenticateRequest = z.infer<typeof authenticateRequestSchema>;
+
+export const authenticateResponseSchema = z.object({
+  status: z.literal('authenticated'),
+  user_id: z.string(),
+  session_expires_at: isoTimeSchema,
+});
+export type AuthenticateResponse = z.infer<typeof authenticateResponseSchema>;
+
+export const sessionInfoSchema = z.object({
+  user_id: z.string(),
+  key_id: z.string(),
+  session_expires_at: isoTimeSchema,
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+export const positionSchema = z.object({
+  id: z.string(),
+  ticker: z.string(),
+  event_ticker: z.string(),
+  market_title: z.string(),
+  side: sideSchema,
+  /** Contracts held (may be fractional, steps of 0.01). */
+  quantity: contractsSchema,
+  /** Cents per contract of the held side (may be fractional on sub-cent grids). */
+  avg_entry_price: centsSchema,
+  /** Cents: the held side's mark, per `mark`. Null when the market has no price for that mark. */
+  current_price: centsSchema.nullable(),
+  mark: markSchema,
+  unrealized_pnl: dollarsSchema.nullable(),
+  unrealized_pnl_percent: z.number().finite().nullable(),
+  realized_pnl: dollarsSchema,
+  fees_paid: dollarsSchema,
+  market_exposure: dollarsSchema,
+  max_payout: dollarsSchema,
+  max_loss: dollarsSchema,
+  /** Cents, YES scale. Null when that side of the book is empty. */
+  yes_bid: centsSchema.nullable(),
+  yes_ask: centsSchema.nullable(),
+  last_price: centsSchema.nullable(),
+  market_status: z.string(),
+  /** Seconds since entry_time. */
+  duration_held: z.number().int().nonnegative(),
+  entry_time: isoTimeSchema,
+  expiration_date: isoTimeSchema.nullable(),
+  last_updated: isoTimeSchema,
+});
+export type Position = z.infer<typeof positionSchema>;
+
+export const portfolioSchema = z.object({
+  total_value: dollarsSchema,
+  cash_balance: dollarsSchema,
+  positions_value: dollarsSchema,
+  today_pnl: dollarsSchema,
+  today_pnl_percent: z.number().finite(),
+  total_pnl: dollarsSchema,
+  position_count: z.number().int().nonnegative(),
+  last_updated: isoTimeSchema,
+});
+export type Portfolio = z.infer<typeof portfolioSchema>;
+
+/** Freshness of what the server serves: stale while the upstream session is not live. */
+export const freshnessSchema = z.object({
+  connection: connectionStateSchema,
+  is_stale: z.boolean(),
+  /** When the served state was last confirmed by the exchange. */
+  as_of: isoTimeSchema.nullable(),
+});
+export type Freshness = z.infer<typeof freshnessSchema>;
+
+export const portfolioResponseSchema = portfolioSchema.extend(freshnessSchema.shape);
+export type PortfolioResponse = z.infer<typeof portfolioResponseSchema>;
+
+export const positionsResponseSchema = z.object({ positions: z.array(positionSchema) }).extend(freshnessSchema.shape);
+export type PositionsResponse = z.infer<typeof positionsResponseSchema>;
+
+export const logoutResponseSchema = z.object({ status: z.literal('logged_out') });
+
+export const fillSchema = z.object({
+  fill_id: z.string(),
+  order_id: z.string(),
+  ticker: z.string(),
+  /** Side acquired: YES for a bid, NO for an ask. */
+  side: sideSchema,
+  count: contractsSchema,
+  /** Cents paid per contract on the acquired side. */
+  price: centsSchema,
+  yes_price: centsSchema,
+  fee: dollarsSchema,
+  is_taker: z.boolean(),
+  created_time: isoTimeSchema,
+});
+export type Fill = z.infer<typeof fillSchema>;
+
+export const orderSchema = z.object({
+  order_id: z.string(),
+  client_order_id: z.string(),
+  ticker: z.string(),
+  book_side: z.enum(['bid', 'ask']),
+  status: z.enum(['resting', 'canceled', 'executed']),
+  yes_price: centsSchema,
+  initial_count: contractsSchema,
+  fill_count: contractsSchema,
+  remaining_count: contractsSchema,
+  fees: dollarsSchema,
+  created_time: isoTimeSchema.nullable(),
+});
+export type Order = z.infer<typeof orderSchema>;
+
+export const settlementSchema = z.object({
+  ticker: z.string(),
+  event_ticker: z.string(),
+  market_result: z.string(),
+  yes_count: contractsSchema,
+  no_count: contractsSchema,
+  cost: dollarsSchema,
+  revenue: dollarsSchema,
+  fees: dollarsSchema,
+  /** revenue - cost - fees */
+  realized_pnl: dollarsSchema,
+  settled_time: isoTimeSchema,
+});
+export type Settlement = z.infer<typeof settlementSchema>;
+
+export const pageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().optional(),
+  ticker: z.string().optional(),
+});
+export const fillsResponseSchema = z.object({ fills: z.array(fillSchema), cursor: z.string().nullable() });
+export const ordersResponseSchema = z.object({ orders: z.array(orderSchema), cursor: z.string().nullable() });
+export const settlementsResponseSchema = z.object({
+  settlements: z.array(settlementSchema),
+  cursor: z.string().nullable(),
+});
+
+export const equityPointSchema = z.object({
+  at: isoTimeSchema,
+  total_value: dollarsSchema,
+  cash_balance: dollarsSchema,
+  positions_value: dollarsSchema,
+});
+export type EquityPoint = z.infer<typeof equityPointSchema>;
+export const equityCurveResponseSchema = z.object({ points: z.array(equityPointSchema) });

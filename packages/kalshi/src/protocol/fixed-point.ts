@@ -1,0 +1,109 @@
+/**
+ * Exact fixed-point numbers at Kalshi's protocol edge.
+ *
+ * Kalshi sends money as dollar strings with 4 to 6 decimals ("0.5600", "0.018900") and
+ * contract counts as strings with 2 decimals ("10.00", "-3.50"). Inside the app they are
+ * plain safe integers in the smallest unit Kalshi uses:
+ *   - MicroDollars: 1e-6 USD (6 decimals covers every money field Kalshi emits)
+ *   - CentiContracts: 0.01 contract (fractional trading is in steps of 0.01)
+ * A JavaScript number holds integers exactly up to 2^53, i.e. about $9 billion in
+ * micro-dollars, far beyond any account; every parse checks that bound.
+ * Never parseFloat: binary floats cannot represent 0.56 exactly.
+ */
+
+export type MicroDollars = number;
+export type CentiContracts = number;
+
+export const MICROS_PER_DOLLAR = 1_000_000;
+export const MICROS_PER_CENT = 10_000;
+export const CENTIS_PER_CONTRACT = 100;
+
+export class FixedPointError extends Error {
+  override readonly name = 'FixedPointError';
+}
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+function parseScaled(text: unknown, scale: number, what: string): number {
+  if (typeof text !== 'string') {
+    throw new FixedPointError(`${what} must be a decimal string, got ${typeof text}`);
+  }
+  const match = DECIMAL.exec(text);
+  if (!match) throw new FixedPointError(`${what} is not a decimal number: ${JSON.stringify(text)}`);
+  const [, sign = '', whole = '', frac = ''] = match;
+  if (frac.length > scale) {
+    throw new FixedPointError(`${what} has more than ${scale} decimals: ${JSON.stringify(text)}`);
+  }
+  const digits = whole + frac.padEnd(scale, '0');
+  const value = Number(digits);
+  if (!Number.isSafeInteger(value)) throw new FixedPointError(`${what} is out of range: ${JSON.stringify(text)}`);
+  return sign === '-' && value !== 0 ? -value : value;
+}
+
+function formatScaled(value: number, scale: number, decimals: number, what: string): string {
+  if (!Number.isSafeInteger(value)) throw new FixedPointError(`${what} must be a safe integer, got ${value}`);
+  if (decimals > scale || decimals < 0) throw new FixedPointError(`${what} cannot have ${decimals} decimals`);
+  const drop = 10 ** (scale - decimals);
+  if (value % drop !== 0) {
+    throw new FixedPointError(`${what} ${value} is not representable with ${decimals} decimals`);
+  }
+  const abs = Math.abs(value) / drop;
+  const unit = 10 ** decimals;
+  const whole = Math.floor(abs / unit);
+  const frac = abs % unit;
+  const body = decimals === 0 ? `${whole}` : `${whole}.${String(frac).padStart(decimals, '0')}`;
+  return value < 0 ? `-${body}` : body;
+}
+
+/** "0.5600" -> 560000 micro-dollars. Accepts 0 to 6 decimals; rejects anything else. */
+export function parseDollars(text: unknown): MicroDollars {
+  return parseScaled(text, 6, 'dollar amount');
+}
+
+/** 560000 -> "0.5600" (decimals 4, Kalshi's price format) or "0.560000" (decimals 6). */
+export function formatDollars(value: MicroDollars, decimals: 2 | 4 | 6 = 4): string {
+  return formatScaled(value, 6, decimals, 'dollar amount');
+}
+
+/** "10.00" -> 1000 centi-contracts; "-3.5" -> -350. Accepts 0 to 2 decimals. */
+export function parseCount(text: unknown): CentiContracts {
+  return parseScaled(text, 2, 'contract count');
+}
+
+/** 1000 -> "10.00". */
+export function formatCount(value: CentiContracts): string {
+  return formatScaled(value, 2, 2, 'contract count');
+}
+
+/** Integer cents (Kalshi's few legacy fields such as balance) -> micro-dollars. */
+export function centsToMicros(cents: number): MicroDollars {
+  if (!Number.isSafeInteger(cents)) throw new FixedPointError(`cents must be an integer, got ${cents}`);
+  return cents * MICROS_PER_CENT;
+}
+
+/** Micro-dollars -> integer cents, truncating toward zero as Kalshi does for `balance`. */
+export function microsToCentsTruncated(value: MicroDollars): number {
+  return Math.trunc(value / MICROS_PER_CENT);
+}
+
+/** How many decimals a fixed-point string carries ("0.018900" -> 6), for byte-exact round trips. */
+export function decimalsOf(text: string): number {
+  const dot = text.indexOf('.');
+  return dot === -1 ? 0 : text.length - dot - 1;
+}
+
+/**
+ * Value of `count` contracts at `price` per contract, in micro-dollars, rounded half away
+ * from zero to the micro-dollar. Exact whenever the price has at most 4 decimals.
+ */
+export function notional(price: MicroDollars, count: CentiContracts): MicroDollars {
+  const product = BigInt(price) * BigInt(count);
+  const hundred = BigInt(CENTIS_PER_CONTRACT);
+  const whole = product / hundred; // BigInt division truncates toward zero
+  const rem = product - whole * hundred;
+  const twice = rem < 0n ? -rem * 2n : rem * 2n;
+  const rounded = twice >= hundred ? whole + (product < 0n ? -1n : 1n) : whole;
+  const value = Number(rounded);
+  if (!Number.isSafeInteger(value)) throw new FixedPointError(`notional out of range: ${price} x ${count}`);
+  return value;
+}
