@@ -1,0 +1,299 @@
+/**
+ * THE profit-and-loss module (DESIGN.md §5): every P&L number the server shows comes from here.
+ *
+ * Pure and exact. Money is integer MicroDollars (1e-6 USD), quantities integer CentiContracts
+ * (0.01 contract), both from `@kalshi-desk/kalshi/protocol`. Floating point appears only in
+ * the percentages and at the very edge (`toPositionDto` / `toPortfolioDto`), where integers
+ * become the JSON numbers of our contracts (dollars = micros / 1e6, cents = micros / 1e4).
+ *
+ * Rounding rule (the only one): a price times a quantity is rounded half away from zero to
+ * the micro-dollar (`notional`). Kalshi prices have at most 4 decimals and quantities 2, so
+ * in practice no rounding ever happens; the rule exists so that the arithmetic is total.
+ */
+import type { Mark, Portfolio, Position, Side } from '@kalshi-desk/contracts';
+import {
+  MICROS_PER_CENT,
+  MICROS_PER_DOLLAR,
+  notional,
+  type CentiContracts,
+  type MicroDollars,
+} from '@kalshi-desk/kalshi/protocol';
+
+/** $1: what one winning contract pays, and the sum of a YES and a NO price. */
+export const ONE_DOLLAR: MicroDollars = MICROS_PER_DOLLAR;
+
+/**
+ * Top of book and last trade on the YES scale. `null` means "no price": Kalshi writes an empty
+ * bid side as yes_bid "0.0000", an empty ask side as yes_ask "1.0000" and a market with no
+ * trade as last "0.0000"; `normalizeQuote` turns those into null.
+ */
+export interface MarketQuote {
+  yesBid: MicroDollars | null;
+  yesAsk: MicroDollars | null;
+  last: MicroDollars | null;
+}
+
+export const EMPTY_QUOTE: MarketQuote = { yesBid: null, yesAsk: null, last: null };
+
+/** Kalshi's empty-book conventions -> null. */
+export function normalizeQuote(raw: {
+  yesBid: MicroDollars;
+  yesAsk: MicroDollars;
+  last: MicroDollars;
+}): MarketQuote {
+  return {
+    yesBid: raw.yesBid > 0 ? raw.yesBid : null,
+    yesAsk: raw.yesAsk < ONE_DOLLAR ? raw.yesAsk : null,
+    last: raw.last > 0 ? raw.last : null,
+  };
+}
+
+/** Kalshi's own per-market numbers (REST MarketPosition / WS market_position). */
+export interface PositionAmounts {
+  /** Signed net position: > 0 YES contracts, < 0 NO contracts. */
+  position: CentiContracts;
+  /** Cost basis of the contracts held (fees excluded), always >= 0. */
+  exposure: MicroDollars;
+  realizedPnl: MicroDollars;
+  feesPaid: MicroDollars;
+}
+
+export interface PositionPnl {
+  side: Side;
+  quantity: CentiContracts;
+  /** Held side's average price: exposure / quantity, rounded half away from zero to the micro. */
+  avgEntryPrice: MicroDollars;
+  /** Held side's price per the mark; null when the market has no such price. */
+  currentPrice: MicroDollars | null;
+  /** currentPrice x quantity (what the position is worth at the mark); null without a price. */
+  markValue: MicroDollars | null;
+  /** markValue - exposure, i.e. (current - avg) x quantity without rounding avg first. */
+  unrealizedPnl: MicroDollars | null;
+  /** unrealized / exposure x 100, rounded to 2 decimals; null without a price or with no cost. */
+  unrealizedPnlPercent: number | null;
+  /** What settlement in our favour adds: quantity x $1 - exposure. */
+  maxPayout: MicroDollars;
+  /** What settlement against us loses: the exposure. */
+  maxLoss: MicroDollars;
+  exposure: MicroDollars;
+  realizedPnl: MicroDollars;
+  feesPaid: MicroDollars;
+}
+
+export function sideOf(position: CentiContracts): Side {
+  return position < 0 ? 'NO' : 'YES';
+}
+
+/** Divides and rounds half away from zero, exactly (BigInt), for average prices. */
+export function divideRounded(numerator: number, denominator: number): number {
+  if (denominator === 0) throw new RangeError('division by zero');
+  const n = BigInt(numerator);
+  const d = BigInt(denominator);
+  const negative = n < 0n !== d < 0n;
+  const absN = n < 0n ? -n : n;
+  const absD = d < 0n ? -d : d;
+  const q = absN / absD;
+  const r = absN - q * absD;
+  const rounded = r * 2n >= absD ? q + 1n : q;
+  return Number(negative ? -rounded : rounded);
+}
+
+/**
+ * The held side's price under a mark.
+ * - bid (default, liquidation value): YES sells at yes_bid; NO sells at no_bid = $1 - yes_ask.
+ * - mid: YES at (yes_bid + yes_ask) / 2, NO at $1 - that; needs both sides of the book.
+ *   The halving is exact for prices with up to 5 decimals; beyond that it rounds half up.
+ * - last: YES at the last trade, NO at $1 - last.
+ */
+export function heldSidePrice(args: { side: Side; mark: Mark; quote: MarketQuote }): MicroDollars | null {
+  const { side, mark, quote } = args;
+  let yesPrice: MicroDollars | null;
+  switch (mark) {
+    case 'bid':
+      if (side === 'YES') return quote.yesBid;
+      return quote.yesAsk === null ? null : ONE_DOLLAR - quote.yesAsk;
+    case 'mid':
+      yesPrice =
+        quote.yesBid === null || quote.yesAsk === null ? null : divideRounded(quote.yesBid + quote.yesAsk, 2);
+      break;
+    case 'last':
+      yesPrice = quote.last;
+      break;
+  }
+  if (yesPrice === null) return null;
+  return side === 'YES' ? yesPrice : ONE_DOLLAR - yesPrice;
+}
+
+/** Percent of `part` over `whole`, rounded to 2 decimals; null when `whole` is 0. */
+export function percentOf(part: MicroDollars, whole: MicroDollars): number | null {
+  if (whole === 0) return null;
+  // Basis points of a percent, computed exactly in integers, then scaled once.
+  return divideRounded(part * 10_000, whole) / 100;
+}
+
+export function positionPnl(args: { amounts: PositionAmounts; quote: MarketQuote; mark: Mark }): PositionPnl {
+  const { amounts, quote, mark } = args;
+  const side = sideOf(amounts.position);
+  const quantity = Math.abs(amounts.position);
+  const avgEntryPrice = quantity === 0 ? 0 : divideRounded(amounts.exposure * 100, quantity);
+  const currentPrice = heldSidePrice({ side, mark, quote });
+  const markValue = currentPrice === null ? null : notional(currentPrice, quantity);
+  const unrealizedPnl = markValue === null ? null : markValue - amounts.exposure;
+  return {
+    side,
+    quantity,
+    avgEntryPrice,
+    currentPrice,
+    markValue,
+    unrealizedPnl,
+    unrealizedPnlPercent: unrealizedPnl === null ? null : percentOf(unrealizedPnl, amounts.exposure),
+    maxPayout: notional(ONE_DOLLAR, quantity) - amounts.exposure,
+    maxLoss: amounts.exposure,
+    exposure: amounts.exposure,
+    realizedPnl: amounts.realizedPnl,
+    feesPaid: amounts.feesPaid,
+  };
+}
+
+/**
+ * Value a position contributes to the portfolio: its mark value, or its cost (exposure) when
+ * the mark has no price, so that an empty book does not read as a total loss.
+ */
+export function carryingValue(pnl: PositionPnl): MicroDollars {
+  return pnl.markValue ?? pnl.exposure;
+}
+
+/**
+ * Lifetime P&L of one market as Kalshi reports it plus our mark: realized + unrealized - fees.
+ * Without a mark price the unrealized part counts as 0 (the position is carried at cost).
+ */
+export function marketTotalPnl(pnl: PositionPnl): MicroDollars {
+  return pnl.realizedPnl + (pnl.unrealizedPnl ?? 0) - pnl.feesPaid;
+}
+
+export interface PortfolioTotals {
+  cash: MicroDollars;
+  positionsValue: MicroDollars;
+  /** cash + positionsValue. */
+  totalValue: MicroDollars;
+  /** totalValue - the day's baseline; 0 when there is no baseline yet. */
+  todayPnl: MicroDollars;
+  todayPnlPercent: number;
+  /**
+   * total_pnl = sum over open positions of (realized + unrealized - fees), plus the realized
+   * results (revenue - cost - fees) of markets that settled or were closed out while this
+   * server tracked the account (`closedPnl`). It is not an all-time account P&L: markets
+   * closed before the server started watching are not included.
+   */
+  totalPnl: MicroDollars;
+  positionCount: number;
+}
+
+/**
+ * Portfolio totals. `dayBaseline` is the total value of the first equity snapshot recorded
+ * after the start of the current day (UTC midnight unless the caller chooses another zone);
+ * today_pnl is measured against it. Deposits and withdrawals during the day move today_pnl
+ * too (Kalshi gives no transfer feed we subscribe to).
+ */
+export function portfolioTotals(args: {
+  cash: MicroDollars;
+  positions: readonly PositionPnl[];
+  closedPnl: MicroDollars;
+  dayBaseline: MicroDollars | null;
+}): PortfolioTotals {
+  let positionsValue = 0;
+  let openPnl = 0;
+  for (const p of args.positions) {
+    positionsValue += carryingValue(p);
+    openPnl += marketTotalPnl(p);
+  }
+  const totalValue = args.cash + positionsValue;
+  const todayPnl = args.dayBaseline === null ? 0 : totalValue - args.dayBaseline;
+  return {
+    cash: args.cash,
+    positionsValue,
+    totalValue,
+    todayPnl,
+    todayPnlPercent: args.dayBaseline === null ? 0 : (percentOf(todayPnl, args.dayBaseline) ?? 0),
+    totalPnl: openPnl + args.closedPnl,
+    positionCount: args.positions.length,
+  };
+}
+
+/** Start of the day containing `nowMs`, in UTC, or shifted by a fixed offset in minutes. */
+export function startOfDay(nowMs: number, utcOffsetMinutes = 0): number {
+  const shift = utcOffsetMinutes * 60_000;
+  const day = 86_400_000;
+  return Math.floor((nowMs + shift) / day) * day - shift;
+}
+
+// ---- the edge: integers -> the JSON numbers of @kalshi-desk/contracts ----
+
+export function microsToDollars(value: MicroDollars): number {
+  return value / MICROS_PER_DOLLAR;
+}
+export function microsToCents(value: MicroDollars): number {
+  return value / MICROS_PER_CENT;
+}
+export function centisToContracts(value: CentiContracts): number {
+  return value / 100;
+}
+function nullableCents(value: MicroDollars | null): number | null {
+  return value === null ? null : microsToCents(value);
+}
+
+export interface PositionContext {
+  ticker: string;
+  eventTicker: string;
+  marketTitle: string;
+  marketStatus: string;
+  quote: MarketQuote;
+  /** ms since epoch */
+  entryTime: number;
+  expirationTime: number | null;
+  lastUpdated: number;
+  now: number;
+}
+
+/** The one mapper from a computed position to the contracts' `Position`. */
+export function toPositionDto(pnl: PositionPnl, ctx: PositionContext, mark: Mark): Position {
+  return {
+    id: ctx.ticker,
+    ticker: ctx.ticker,
+    event_ticker: ctx.eventTicker,
+    market_title: ctx.marketTitle,
+    side: pnl.side,
+    quantity: centisToContracts(pnl.quantity),
+    avg_entry_price: microsToCents(pnl.avgEntryPrice),
+    current_price: nullableCents(pnl.currentPrice),
+    mark,
+    unrealized_pnl: pnl.unrealizedPnl === null ? null : microsToDollars(pnl.unrealizedPnl),
+    unrealized_pnl_percent: pnl.unrealizedPnlPercent,
+    realized_pnl: microsToDollars(pnl.realizedPnl),
+    fees_paid: microsToDollars(pnl.feesPaid),
+    market_exposure: microsToDollars(pnl.exposure),
+    max_payout: microsToDollars(pnl.maxPayout),
+    max_loss: microsToDollars(pnl.maxLoss),
+    yes_bid: nullableCents(ctx.quote.yesBid),
+    yes_ask: nullableCents(ctx.quote.yesAsk),
+    last_price: nullableCents(ctx.quote.last),
+    market_status: ctx.marketStatus,
+    duration_held: Math.max(0, Math.floor((ctx.now - ctx.entryTime) / 1000)),
+    entry_time: new Date(ctx.entryTime).toISOString(),
+    expiration_date: ctx.expirationTime === null ? null : new Date(ctx.expirationTime).toISOString(),
+    last_updated: new Date(ctx.lastUpdated).toISOString(),
+  };
+}
+
+export function toPortfolioDto(totals: PortfolioTotals, lastUpdated: number): Portfolio {
+  return {
+    total_value: microsToDollars(totals.totalValue),
+    cash_balance: microsToDollars(totals.cash),
+    positions_value: microsToDollars(totals.positionsValue),
+    today_pnl: microsToDollars(totals.todayPnl),
+    today_pnl_percent: totals.todayPnlPercent,
+    total_pnl: microsToDollars(totals.totalPnl),
+    position_count: totals.positionCount,
+    last_updated: new Date(lastUpdated).toISOString(),
+  };
+}
