@@ -1,0 +1,270 @@
+import { parseDollars } from '@kalshi-desk/kalshi/protocol';
+import { describe, expect, it } from 'vitest';
+import { entryTimesFromFills, PositionTracker, type TrackedFill } from './positions.tracker.js';
+import {
+  fillMessage,
+  kalshiBalance,
+  kalshiMarket,
+  kalshiPosition,
+  lifecycleMessage,
+  marketPositionMessage,
+  tickerMessage,
+} from './testing/kalshi-fixtures.js';
+
+const T0 = Date.parse('2026-11-24T12:00:00Z');
+
+function setup() {
+  let now = T0;
+  const tracker = new PositionTracker(() => now);
+  const loaded = tracker.loadSnapshot({
+    positions: [
+      kalshiPosition('KXA-1', '10.00', '5.000000'),
+      kalshiPosition('KXB-1', '-4.00', '1.600000', { fees_paid_dollars: '0.020000' }),
+      kalshiPosition('KXC-1', '0.00', '0.000000', { realized_pnl_dollars: '1.000000' }),
+    ],
+    markets: [
+      kalshiMarket({ ticker: 'KXA-1', yes_bid_dollars: '0.6000', yes_ask_dollars: '0.6200' }),
+      kalshiMarket({ ticker: 'KXB-1', yes_bid_dollars: '0.5500', yes_ask_dollars: '0.5800' }),
+    ],
+    balance: kalshiBalance('100.0000'),
+  });
+  return { tracker, loaded, advance: (ms: number) => (now += ms) };
+}
+
+describe('PositionTracker', () => {
+  it('a REST snapshot yields the held positions (flat rows skipped) with P&L at the bid mark', () => {
+    const { tracker, loaded } = setup();
+    expect(tracker.heldTickers()).toEqual(['KXA-1', 'KXB-1']);
+    expect(loaded.changes.opened.sort()).toEqual(['KXA-1', 'KXB-1']);
+    const [a, b] = tracker.positionsView('bid');
+    expect(a).toMatchObject({
+      ticker: 'KXA-1',
+      side: 'YES',
+      quantity: 10,
+      avg_entry_price: 50,
+      current_price: 60,
+      unrealized_pnl: 1,
+    });
+    expect(b).toMatchObject({
+      ticker: 'KXB-1',
+      side: 'NO',
+      quantity: 4,
+      avg_entry_price: 40,
+      current_price: 42,
+      unrealized_pnl: 0.08,
+    });
+    expect(a?.entry_time).toBe('2026-11-24T10:00:00.000Z');
+    expect(tracker.portfolioView(null)).toMatchObject({
+      cash_balance: 100,
+      positions_value: 7.68,
+      total_value: 107.68,
+      position_count: 2,
+    });
+  });
+
+  it('a ticker message moves the price of a held market and reports a position and portfolio change', () => {
+    const { tracker } = setup();
+    const changes = tracker.apply(tickerMessage('KXA-1', '0.7000', '0.7200'));
+    expect(changes.updated).toEqual(['KXA-1']);
+    expect(changes.portfolioChanged).toBe(true);
+    expect(tracker.positionView('KXA-1', 'bid')?.unrealized_pnl).toBe(2);
+  });
+
+  it('an unchanged or unrelated ticker message changes nothing', () => {
+    const { tracker } = setup();
+    expect(tracker.apply(tickerMessage('KXA-1', '0.6000', '0.6200', '0.5100')).updated).toEqual([]);
+    expect(tracker.apply(tickerMessage('KXZ-9', '0.1000', '0.2000')).updated).toEqual([]);
+  });
+
+  it('a market_position message replaces quantity, exposure, realized P&L and fees', () => {
+    const { tracker } = setup();
+    const changes = tracker.apply(marketPositionMessage('KXA-1', '6.00', '3.0000', '0.4000', '0.0300'));
+    expect(changes.updated).toEqual(['KXA-1']);
+    expect(tracker.positionView('KXA-1', 'bid')).toMatchObject({
+      quantity: 6,
+      market_exposure: 3,
+      realized_pnl: 0.4,
+      fees_paid: 0.03,
+    });
+  });
+
+  it('a market_position for a new market opens a position and asks for its metadata', () => {
+    const { tracker, advance } = setup();
+    advance(5_000);
+    const changes = tracker.apply(marketPositionMessage('KXN-1', '2.00', '0.8000'));
+    expect(changes.opened).toEqual(['KXN-1']);
+    expect(changes.missingMarkets).toEqual(['KXN-1']);
+    expect(tracker.positionView('KXN-1', 'bid')).toMatchObject({
+      side: 'YES',
+      current_price: null,
+      market_title: 'KXN-1',
+    });
+    const filled = tracker.setMarket(kalshiMarket({ ticker: 'KXN-1', yes_bid_dollars: '0.4500' }));
+    expect(filled.updated).toEqual(['KXN-1']);
+    expect(tracker.positionView('KXN-1', 'bid')?.current_price).toBe(45);
+  });
+
+  it('a position going flat is removed as closed and its result counts in total P&L', () => {
+    const { tracker } = setup();
+    const changes = tracker.apply(marketPositionMessage('KXA-1', '0.00', '0.0000', '1.5000', '0.0500'));
+    expect(changes.removed).toEqual([{ ticker: 'KXA-1', reason: 'closed' }]);
+    expect(changes.closed).toEqual(['KXA-1']);
+    expect(tracker.closedPnl()).toBe(parseDollars('1.45'));
+    // Reopening the market: Kalshi's cumulative fields include the earlier result again.
+    tracker.apply(marketPositionMessage('KXA-1', '1.00', '0.5000', '1.5000', '0.0600'));
+    expect(tracker.closedPnl()).toBe(0);
+  });
+
+  it('a fill is recorded, marks the entry time of a new position and signals a cash change', () => {
+    const { tracker } = setup();
+    tracker.apply(marketPositionMessage('KXN-1', '3.00', '1.5000'));
+    const changes = tracker.apply(
+      fillMessage({
+        ticker: 'KXN-1',
+        bookSide: 'bid',
+        count: '3.00',
+        yesPrice: '0.5000',
+        post: '3.00',
+        tsMs: T0 - 1000,
+      }),
+    );
+    expect(changes.fills).toHaveLength(1);
+    expect(changes.fills[0]).toMatchObject({
+      ticker: 'KXN-1',
+      count: 300,
+      yesPrice: 500_000,
+      fee: 10_000,
+      postPosition: 300,
+    });
+    expect(changes.portfolioChanged).toBe(true);
+    expect(tracker.positionView('KXN-1', 'bid')?.entry_time).toBe(new Date(T0 - 1000).toISOString());
+  });
+
+  it('a fill that flips YES to NO resets the entry time', () => {
+    const { tracker } = setup();
+    tracker.apply(
+      fillMessage({
+        ticker: 'KXA-1',
+        bookSide: 'ask',
+        count: '12.00',
+        yesPrice: '0.6000',
+        post: '-2.00',
+        tsMs: T0 + 7,
+      }),
+    );
+    tracker.apply(marketPositionMessage('KXA-1', '-2.00', '0.8000', '1.0000'));
+    expect(tracker.positionView('KXA-1', 'bid')).toMatchObject({
+      side: 'NO',
+      entry_time: new Date(T0 + 7).toISOString(),
+    });
+  });
+
+  it('determined then settled removes the position as settled with its payout in total P&L', () => {
+    const { tracker } = setup();
+    const determined = tracker.apply(lifecycleMessage('KXA-1', 'determined', 'yes'));
+    expect(determined.updated).toEqual(['KXA-1']);
+    expect(tracker.positionView('KXA-1', 'bid')?.market_status).toBe('determined');
+    const settled = tracker.apply(lifecycleMessage('KXA-1', 'settled'));
+    expect(settled.removed).toEqual([{ ticker: 'KXA-1', reason: 'settled' }]);
+    // 10 YES at $0.50 settle at $1: +$5.00.
+    expect(tracker.closedPnl()).toBe(parseDollars('5'));
+    // The market_position that follows settlement must not count twice.
+    tracker.apply(marketPositionMessage('KXA-1', '0.00', '0.0000', '5.0000'));
+    expect(tracker.closedPnl()).toBe(parseDollars('5'));
+  });
+
+  it('a NO position on a market that resolves YES loses its cost', () => {
+    const { tracker } = setup();
+    tracker.apply(lifecycleMessage('KXB-1', 'determined', 'yes'));
+    tracker.apply(lifecycleMessage('KXB-1', 'settled'));
+    expect(tracker.closedPnl()).toBe(-parseDollars('1.62'));
+  });
+
+  it('a flat market_position after determination is a settlement', () => {
+    const { tracker } = setup();
+    tracker.apply(lifecycleMessage('KXB-1', 'determined', 'no'));
+    const changes = tracker.apply(marketPositionMessage('KXB-1', '0.00', '0.0000', '2.4000', '0.0200'));
+    expect(changes.removed).toEqual([{ ticker: 'KXB-1', reason: 'settled' }]);
+  });
+
+  it('reconciliation corrects drift and reports it field by field', () => {
+    const { tracker } = setup();
+    tracker.apply(marketPositionMessage('KXA-1', '9.00', '4.5000'));
+    const { changes, drift } = tracker.loadSnapshot({
+      positions: [
+        kalshiPosition('KXA-1', '10.00', '5.000000'),
+        kalshiPosition('KXB-1', '-4.00', '1.600000', { fees_paid_dollars: '0.020000' }),
+      ],
+      markets: [],
+      balance: kalshiBalance('99.5000'),
+    });
+    expect(drift).toEqual([
+      { ticker: null, field: 'cash', tracked: 100_000_000, exchange: 99_500_000 },
+      { ticker: 'KXA-1', field: 'position', tracked: 900, exchange: 1000 },
+      { ticker: 'KXA-1', field: 'exposure', tracked: 4_500_000, exchange: 5_000_000 },
+    ]);
+    expect(changes.updated).toEqual(['KXA-1']);
+    expect(tracker.positionView('KXA-1', 'bid')?.quantity).toBe(10);
+  });
+
+  it('a reconciliation without a held position removes it', () => {
+    const { tracker } = setup();
+    const { changes, drift } = tracker.loadSnapshot({
+      positions: [kalshiPosition('KXA-1', '10.00', '5.000000')],
+      markets: [],
+      balance: kalshiBalance('100.0000'),
+    });
+    expect(changes.removed).toEqual([{ ticker: 'KXB-1', reason: 'closed' }]);
+    expect(drift).toEqual([{ ticker: 'KXB-1', field: 'position', tracked: -400, exchange: null }]);
+  });
+
+  it('mark mid and last are selectable per view', () => {
+    const { tracker } = setup();
+    tracker.apply(tickerMessage('KXA-1', '0.6000', '0.6400', '0.6300'));
+    expect(tracker.positionView('KXA-1', 'mid')).toMatchObject({ mark: 'mid', current_price: 62 });
+    expect(tracker.positionView('KXA-1', 'last')).toMatchObject({ mark: 'last', current_price: 63 });
+  });
+});
+
+describe('entryTimesFromFills', () => {
+  const fill = (ticker: string, bookSide: 'bid' | 'ask', count: number, ts: number): TrackedFill => ({
+    tradeId: `${ts}`,
+    orderId: 'o',
+    ticker,
+    outcomeSide: bookSide === 'bid' ? 'yes' : 'no',
+    bookSide,
+    count,
+    yesPrice: 500_000,
+    fee: 0,
+    isTaker: true,
+    postPosition: null,
+    ts,
+  });
+
+  it('finds the fill that opened the current position, walking back from the latest', () => {
+    const times = entryTimesFromFills({
+      positions: new Map([
+        ['A', 500],
+        ['B', -200],
+      ]),
+      fills: [
+        fill('A', 'bid', 300, 10),
+        fill('A', 'ask', 300, 20),
+        fill('A', 'bid', 200, 30),
+        fill('A', 'bid', 300, 40),
+        fill('B', 'ask', 200, 5),
+      ],
+    });
+    // A: +3 (10), -3 (20) flat, +2 (30) opens, +3 (40) -> entry 30.
+    expect(times.get('A')).toBe(30);
+    expect(times.get('B')).toBe(5);
+  });
+
+  it('uses the oldest fill seen when the window does not reach the opening fill', () => {
+    const times = entryTimesFromFills({
+      positions: new Map([['A', 1000]]),
+      fills: [fill('A', 'bid', 100, 50), fill('A', 'bid', 100, 60)],
+    });
+    expect(times.get('A')).toBe(50);
+  });
+});
