@@ -22,7 +22,9 @@ export class FixedPointError extends Error {
   override readonly name = 'FixedPointError';
 }
 
-const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+// No leading zeros ("01.00"), no bare dot ("1.", ".5"), no exponent, no plus sign: Kalshi
+// never emits those, and accepting them would break byte-exact round trips.
+const DECIMAL = /^(-?)(0|[1-9]\d*)(?:\.(\d+))?$/;
 
 function parseScaled(text: unknown, scale: number, what: string): number {
   if (typeof text !== 'string') {
@@ -36,7 +38,8 @@ function parseScaled(text: unknown, scale: number, what: string): number {
   }
   const digits = whole + frac.padEnd(scale, '0');
   const value = Number(digits);
-  if (!Number.isSafeInteger(value)) throw new FixedPointError(`${what} is out of range: ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(value))
+    throw new FixedPointError(`${what} is out of range: ${JSON.stringify(text)}`);
   return sign === '-' && value !== 0 ? -value : value;
 }
 
@@ -49,8 +52,9 @@ function formatScaled(value: number, scale: number, decimals: number, what: stri
   }
   const abs = Math.abs(value) / drop;
   const unit = 10 ** decimals;
-  const whole = Math.floor(abs / unit);
   const frac = abs % unit;
+  // (abs - frac) / unit is exact; Math.floor(abs / unit) can round up near 2^53.
+  const whole = (abs - frac) / unit;
   const body = decimals === 0 ? `${whole}` : `${whole}.${String(frac).padStart(decimals, '0')}`;
   return value < 0 ? `-${body}` : body;
 }
@@ -83,7 +87,10 @@ export function centsToMicros(cents: number): MicroDollars {
 
 /** Micro-dollars -> integer cents, truncating toward zero as Kalshi does for `balance`. */
 export function microsToCentsTruncated(value: MicroDollars): number {
-  return Math.trunc(value / MICROS_PER_CENT);
+  if (!Number.isSafeInteger(value))
+    throw new FixedPointError(`micro-dollars must be a safe integer, got ${value}`);
+  // Integer arithmetic only: value / 10_000 in floating point can round across an integer.
+  return (value - (value % MICROS_PER_CENT)) / MICROS_PER_CENT;
 }
 
 /** How many decimals a fixed-point string carries ("0.018900" -> 6), for byte-exact round trips. */
@@ -106,4 +113,13 @@ export function notional(price: MicroDollars, count: CentiContracts): MicroDolla
   const value = Number(rounded);
   if (!Number.isSafeInteger(value)) throw new FixedPointError(`notional out of range: ${price} x ${count}`);
   return value;
+}
+
+/**
+ * Like formatDollars but with any number of decimals from 0 to 6, for byte-exact round trips
+ * of strings whose precision is not 2, 4 or 6 (docs examples show 3: "0.480").
+ */
+export function formatDollarsAt(value: MicroDollars, decimals: number): string {
+  if (!Number.isInteger(decimals)) throw new FixedPointError(`decimals must be an integer, got ${decimals}`);
+  return formatScaled(value, 6, decimals, 'dollar amount');
 }

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FixedPointError,
+  centsToMicros,
+  decimalsOf,
+  formatCount,
+  formatDollars,
+  formatDollarsAt,
+  microsToCentsTruncated,
+  notional,
+  parseCount,
+  parseDollars,
+} from '../src/protocol/fixed-point.js';
+import { findRecordingsDir, loadRecordings } from '../src/testing/recordings.js';
+
+type Kind = 'dollars' | 'count';
+
+const countKeys = new Set(['count', 'fill_count', 'remaining_count', 'reduced_by']);
+const dollarKeys = new Set([
+  'fee_cost',
+  'price',
+  'average_fill_price',
+  'average_fee_paid',
+  'balance',
+  'start',
+  'end',
+  'step',
+]);
+const levelKeys = new Set(['yes_dollars', 'no_dollars', 'yes_dollars_fp', 'no_dollars_fp']);
+
+/** Every money/count string in a recorded JSON value, found by Kalshi's field naming. */
+function collectFixedPoint(value: unknown, out: [Kind, string, string][], key = ''): void {
+  if (Array.isArray(value)) {
+    if (levelKeys.has(key)) {
+      for (const level of value as unknown[]) {
+        const [price, size] = level as [string, string];
+        out.push(['dollars', price, key], ['count', size, key]);
+      }
+      return;
+    }
+    for (const item of value) collectFixedPoint(item, out, key);
+    return;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectFixedPoint(v, out, k);
+    return;
+  }
+  if (typeof value !== 'string') return;
+  if (key.endsWith('_fp') || countKeys.has(key)) out.push(['count', value, key]);
+  else if (key.endsWith('_dollars') || dollarKeys.has(key)) out.push(['dollars', value, key]);
+}
+
+function roundTrip(kind: Kind, text: string): string {
+  return kind === 'count'
+    ? formatCount(parseCount(text))
+    : formatDollarsAt(parseDollars(text), decimalsOf(text));
+}
+
+const dir = findRecordingsDir();
+
+describe.skipIf(!dir)('fixed-point round trips over the recordings', () => {
+  it('formats every recorded money and count string back byte-for-byte', () => {
+    const recordings = loadRecordings(dir ?? '');
+    const found: [Kind, string, string][] = [];
+    for (const r of recordings.rest) {
+      collectFixedPoint(r.body, found);
+      collectFixedPoint(r.meta?.request_body, found);
+    }
+    for (const w of recordings.ws) for (const frame of w.frames) collectFixedPoint(JSON.parse(frame), found);
+    // The recordings hold thousands of such strings; a collector that found few is broken.
+    expect(found.length).toBeGreaterThan(3000);
+    const mismatches = found.filter(([kind, text]) => roundTrip(kind, text) !== text);
+    expect(mismatches).toEqual([]);
+  });
+});
+
+describe('parseDollars / formatDollars', () => {
+  it('parses Kalshi prices and portfolio money into exact micro-dollars', () => {
+    expect(parseDollars('0.5600')).toBe(560_000);
+    expect(parseDollars('0.018900')).toBe(18_900);
+    expect(parseDollars('98.0186')).toBe(98_018_600);
+    expect(parseDollars('-1.2500')).toBe(-1_250_000);
+    expect(parseDollars('0')).toBe(0);
+    expect(parseDollars('0.480')).toBe(480_000);
+  });
+
+  it('formats with 2, 4 or 6 decimals and refuses to drop precision', () => {
+    expect(formatDollars(560_000)).toBe('0.5600');
+    expect(formatDollars(18_900, 6)).toBe('0.018900');
+    expect(formatDollars(-1_250_000, 2)).toBe('-1.25');
+    expect(formatDollars(18_900, 4)).toBe('0.0189');
+    expect(() => formatDollars(18_901, 4)).toThrow(/not representable with 4 decimals/);
+    expect(formatDollarsAt(480_000, 3)).toBe('0.480');
+  });
+
+  it('rejects malformed input with a FixedPointError naming the problem', () => {
+    for (const bad of [
+      '',
+      ' 0.56',
+      '0.56 ',
+      '.56',
+      '1.',
+      '+1.00',
+      '1e2',
+      '0x10',
+      '01.00',
+      '1,000.00',
+      'NaN',
+      '0.1234567',
+      '--1',
+    ]) {
+      expect(() => parseDollars(bad), bad).toThrow(FixedPointError);
+    }
+    expect(() => parseDollars(0.56)).toThrow(/must be a decimal string, got number/);
+    expect(() => parseDollars(null)).toThrow(FixedPointError);
+    expect(() => parseDollars('0.1234567')).toThrow(/more than 6 decimals/);
+  });
+
+  it('rejects values beyond the safe-integer range instead of rounding', () => {
+    expect(() => parseDollars('9007199254.740992')).toThrow(/out of range/);
+    expect(parseDollars('9007199254.740991')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(formatDollars(Number.MAX_SAFE_INTEGER, 6)).toBe('9007199254.740991');
+    expect(() => formatDollars(0.5)).toThrow(FixedPointError);
+  });
+
+  it('formats large values exactly near the top of the safe range', () => {
+    // floor(x / 1e6) in floating point rounds 8999999999.999999 up to 9e9.
+    expect(formatDollars(8_999_999_999_999_999, 6)).toBe('8999999999.999999');
+  });
+});
+
+describe('parseCount / formatCount', () => {
+  it('parses signed fractional counts into centi-contracts', () => {
+    expect(parseCount('10.00')).toBe(1000);
+    expect(parseCount('-3.50')).toBe(-350);
+    expect(parseCount('-3.5')).toBe(-350);
+    expect(parseCount('7')).toBe(700);
+    expect(formatCount(-350)).toBe('-3.50');
+    expect(formatCount(0)).toBe('0.00');
+  });
+
+  it('rejects more than 2 decimals and non-strings', () => {
+    expect(() => parseCount('1.001')).toThrow(/more than 2 decimals/);
+    expect(() => parseCount(1)).toThrow(FixedPointError);
+    expect(() => formatCount(1.5)).toThrow(FixedPointError);
+  });
+});
+
+describe('cents and notional helpers', () => {
+  it('converts integer cents and truncates micro-dollars toward zero', () => {
+    expect(centsToMicros(9801)).toBe(98_010_000);
+    expect(microsToCentsTruncated(98_018_600)).toBe(9801);
+    expect(microsToCentsTruncated(-15_000)).toBe(-1);
+    expect(microsToCentsTruncated(8_999_999_999_999_999)).toBe(899_999_999_999);
+    expect(() => centsToMicros(1.5)).toThrow(FixedPointError);
+  });
+
+  it('computes notional exactly, rounding half away from zero', () => {
+    expect(notional(520_000, 100)).toBe(520_000);
+    expect(notional(990_000, 300)).toBe(2_970_000);
+    expect(notional(1, 50)).toBe(1); // 0.5 micro rounds up
+    expect(notional(1, -50)).toBe(-1);
+    expect(notional(1, 49)).toBe(0);
+  });
+
+  it('reports decimals for byte-exact re-formatting', () => {
+    expect(decimalsOf('0.018900')).toBe(6);
+    expect(decimalsOf('10')).toBe(0);
+  });
+});
