@@ -1,0 +1,63 @@
+/**
+ * Serving one SSE stream over Fastify. The reply is hijacked (Fastify stops managing it), so
+ * the hooks that normally add headers (helmet, cors) do not run: the headers a stream needs,
+ * including the security ones, are written here.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SseHub, SseSink } from './stream.hub.js';
+
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-transform',
+  Connection: 'keep-alive',
+  // nginx and similar proxies would otherwise buffer the stream.
+  'X-Accel-Buffering': 'no',
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+/** Last-Event-ID header (or `lastEventId` query, for clients that cannot set headers). */
+export function lastEventIdOf(request: FastifyRequest): number | null {
+  const header = request.headers['last-event-id'];
+  const query = (request.query as Record<string, unknown> | undefined)?.lastEventId;
+  const raw = typeof header === 'string' ? header : typeof query === 'string' ? query : null;
+  if (raw === null || !/^\d{1,16}$/.test(raw.trim())) return null;
+  return Number(raw.trim());
+}
+
+export function streamPositions(args: {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  hub: SseHub;
+  accountId: string;
+  sessionId: string;
+}): void {
+  const { request, reply, hub } = args;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, SSE_HEADERS);
+  res.flushHeaders();
+  request.raw.socket.setNoDelay(true);
+  request.raw.socket.setKeepAlive(true);
+  const sink: SseSink = {
+    write: (chunk) => res.write(chunk),
+    onDrain: (listener) => {
+      res.once('drain', listener);
+    },
+    end: () => {
+      if (!res.writableEnded) res.end();
+    },
+  };
+  const client = hub.open({
+    accountId: args.accountId,
+    sessionId: args.sessionId,
+    lastEventId: lastEventIdOf(request),
+    sink,
+  });
+  const onClose = (): void => client.close();
+  res.on('close', onClose);
+  res.on('error', onClose);
+}

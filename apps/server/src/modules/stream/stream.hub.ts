@@ -1,0 +1,247 @@
+/**
+ * The SSE hub: every open `/account/sse/positions` stream, fed from the EventBus.
+ *
+ * Per client: a bounded conflating queue (a slow client gets the latest state of each
+ * position, never an ever-growing backlog), writes paused while the socket is congested and
+ * resumed on 'drain', `Last-Event-ID` resume from the bus's history or else a fresh
+ * snapshot, a heartbeat comment every 15 s, and closing by account or by session (logout).
+ * Nothing here throws into the event loop: a failing snapshot becomes an `error` event.
+ */
+import type { z } from 'zod';
+import type { snapshotEventSchema } from '@kalshi-desk/contracts';
+import type { EventBus, StreamEnvelope } from './stream.bus.js';
+import { ConflatingQueue, formatSseMessage, SSE_HEARTBEAT } from './stream.models.js';
+
+export type SnapshotData = z.infer<typeof snapshotEventSchema>;
+
+/** Where a client's bytes go: a thin view of Node's ServerResponse (tests use a fake). */
+export interface SseSink {
+  /** false when the transport is congested: wait for `onDrain` before writing more. */
+  write(chunk: string): boolean;
+  onDrain(listener: () => void): void;
+  end(): void;
+}
+
+export interface IntervalTimers {
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export const nodeTimers: IntervalTimers = {
+  setInterval: (callback, ms) => {
+    const handle = setInterval(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
+
+export interface SseHubOptions {
+  bus: EventBus;
+  /** The account's current state for a (re)connecting client. */
+  snapshot: (accountId: string) => SnapshotData;
+  timers?: IntervalTimers;
+  heartbeatMs?: number;
+  /** Pending distinct keys per client before the backlog is replaced by a snapshot. */
+  queueCapacity?: number;
+  /** Reconnection delay suggested to EventSource (the SSE `retry:` field). */
+  retryMs?: number;
+}
+
+export interface SseClientHandle {
+  close(): void;
+}
+
+class SseClient implements SseClientHandle {
+  private readonly queue: ConflatingQueue;
+  private isBlocked = false;
+  private isClosed = false;
+  private needsSnapshot = false;
+  private lastSentId = -1;
+  unsubscribe: () => void = () => undefined;
+
+  constructor(
+    readonly accountId: string,
+    readonly sessionId: string,
+    private readonly sink: SseSink,
+    private readonly hub: SseHub,
+    capacity: number,
+  ) {
+    this.queue = new ConflatingQueue(capacity);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  startFrom(lastEventId: number | null, replay: StreamEnvelope[] | null): void {
+    if (lastEventId !== null && replay !== null) {
+      this.lastSentId = lastEventId;
+      for (const envelope of replay) this.deliver(envelope);
+    } else {
+      this.needsSnapshot = true;
+    }
+    this.flush();
+  }
+
+  deliver(envelope: StreamEnvelope): void {
+    if (this.isClosed || envelope.id <= this.lastSentId) return;
+    if (!this.queue.push(envelope)) {
+      // Too far behind even after conflation: drop the backlog, send the state instead.
+      this.queue.clear();
+      this.needsSnapshot = true;
+    }
+    this.flush();
+  }
+
+  heartbeat(): void {
+    if (this.isClosed || this.isBlocked) return;
+    this.write(SSE_HEARTBEAT);
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.queue.clear();
+    this.unsubscribe();
+    this.hub.forget(this);
+    try {
+      this.sink.end();
+    } catch {
+      // The socket may already be gone.
+    }
+  }
+
+  private flush(): void {
+    if (this.isBlocked || this.isClosed) return;
+    if (this.needsSnapshot) {
+      this.needsSnapshot = false;
+      this.queue.clear();
+      const { id, chunk } = this.hub.snapshotMessage(this.accountId);
+      this.lastSentId = id;
+      if (!this.write(chunk)) return;
+    }
+    for (let envelope = this.queue.shift(); envelope; envelope = this.queue.shift()) {
+      this.lastSentId = envelope.id;
+      const chunk = formatSseMessage({
+        id: envelope.id,
+        type: envelope.event.type,
+        data: envelope.event.data,
+      });
+      if (!this.write(chunk)) return;
+    }
+  }
+
+  /** Writes; on congestion pauses until drain. Returns whether more may be written now. */
+  private write(chunk: string): boolean {
+    let isWritable: boolean;
+    try {
+      isWritable = this.sink.write(chunk);
+    } catch {
+      this.close();
+      return false;
+    }
+    if (!isWritable) {
+      this.isBlocked = true;
+      this.sink.onDrain(() => {
+        this.isBlocked = false;
+        this.flush();
+      });
+    }
+    return isWritable;
+  }
+}
+
+export class SseHub {
+  private readonly clients = new Set<SseClient>();
+  private readonly bus: EventBus;
+  private readonly timers: IntervalTimers;
+  private readonly heartbeatMs: number;
+  private readonly queueCapacity: number;
+  private readonly retryMs: number;
+  private heartbeatHandle: unknown = null;
+
+  constructor(private readonly options: SseHubOptions) {
+    this.bus = options.bus;
+    this.timers = options.timers ?? nodeTimers;
+    this.heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.queueCapacity = options.queueCapacity ?? 1_000;
+    this.retryMs = options.retryMs ?? 3_000;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Opens a stream. `lastEventId` is the browser's Last-Event-ID (null on a first connect):
+   * the missed events are replayed when the bus still has them, otherwise a snapshot is sent.
+   */
+  open(args: {
+    accountId: string;
+    sessionId: string;
+    lastEventId: number | null;
+    sink: SseSink;
+  }): SseClientHandle {
+    const client = new SseClient(args.accountId, args.sessionId, args.sink, this, this.queueCapacity);
+    this.clients.add(client);
+    client.unsubscribe = this.bus.subscribe(args.accountId, (envelope) => client.deliver(envelope));
+    args.sink.write(`retry: ${this.retryMs}\n\n`);
+    const replay = args.lastEventId === null ? null : this.bus.replay(args.accountId, args.lastEventId);
+    client.startFrom(args.lastEventId, replay);
+    this.ensureHeartbeat();
+    return client;
+  }
+
+  /** Closes an account's streams: all of them, or only those of one session (logout). */
+  closeStreams(accountId: string, sessionId?: string): number {
+    let count = 0;
+    for (const client of [...this.clients]) {
+      if (client.accountId !== accountId) continue;
+      if (sessionId !== undefined && client.sessionId !== sessionId) continue;
+      client.close();
+      count++;
+    }
+    return count;
+  }
+
+  streamCount(accountId: string): number {
+    let count = 0;
+    for (const client of this.clients) if (client.accountId === accountId) count++;
+    return count;
+  }
+
+  closeAll(): void {
+    for (const client of [...this.clients]) client.close();
+  }
+
+  /** @internal used by clients */
+  forget(client: SseClient): void {
+    this.clients.delete(client);
+    if (this.clients.size === 0 && this.heartbeatHandle !== null) {
+      this.timers.clearInterval(this.heartbeatHandle);
+      this.heartbeatHandle = null;
+    }
+  }
+
+  /** @internal a snapshot message of the account's current state, with the id it reflects. */
+  snapshotMessage(accountId: string): { id: number; chunk: string } {
+    const id = this.bus.lastId(accountId);
+    try {
+      const data = this.options.snapshot(accountId);
+      return { id, chunk: formatSseMessage({ id, type: 'snapshot', data }) };
+    } catch {
+      return {
+        id,
+        chunk: formatSseMessage({ id, type: 'error', data: { message: 'positions are not available yet' } }),
+      };
+    }
+  }
+
+  private ensureHeartbeat(): void {
+    if (this.heartbeatHandle !== null) return;
+    this.heartbeatHandle = this.timers.setInterval(() => {
+      for (const client of this.clients) client.heartbeat();
+    }, this.heartbeatMs);
+  }
+}

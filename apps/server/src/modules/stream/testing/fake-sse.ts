@@ -1,0 +1,91 @@
+/** Test doubles for the SSE hub: a sink whose congestion the test controls, and manual timers. */
+import type { IntervalTimers, SseSink } from '../stream.hub.js';
+
+export interface ParsedSseMessage {
+  id: number | null;
+  event: string | null;
+  data: unknown;
+}
+
+/** Parses complete SSE messages (comments and `retry:` lines skipped). */
+export function parseSse(text: string): { messages: ParsedSseMessage[]; comments: string[]; rest: string } {
+  const messages: ParsedSseMessage[] = [];
+  const comments: string[] = [];
+  const blocks = text.split('\n\n');
+  const rest = blocks.pop() ?? '';
+  for (const block of blocks) {
+    let id: number | null = null;
+    let event: string | null = null;
+    let data: string | null = null;
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) comments.push(line.slice(1).trim());
+      else if (line.startsWith('id: ')) id = Number(line.slice(4));
+      else if (line.startsWith('event: ')) event = line.slice(7);
+      else if (line.startsWith('data: ')) data = (data === null ? '' : `${data}\n`) + line.slice(6);
+    }
+    if (event !== null || data !== null)
+      messages.push({ id, event, data: data === null ? null : JSON.parse(data) });
+  }
+  return { messages, comments, rest };
+}
+
+export class FakeSink implements SseSink {
+  written = '';
+  isCongested = false;
+  isEnded = false;
+  private drainListeners: (() => void)[] = [];
+
+  write(chunk: string): boolean {
+    this.written += chunk;
+    return !this.isCongested;
+  }
+  onDrain(listener: () => void): void {
+    this.drainListeners.push(listener);
+  }
+  end(): void {
+    this.isEnded = true;
+  }
+  drain(): void {
+    this.isCongested = false;
+    const listeners = this.drainListeners;
+    this.drainListeners = [];
+    for (const l of listeners) l();
+  }
+  messages(): ParsedSseMessage[] {
+    return parseSse(this.written).messages;
+  }
+  comments(): string[] {
+    return parseSse(this.written).comments;
+  }
+  take(): ParsedSseMessage[] {
+    const messages = this.messages();
+    this.written = '';
+    return messages;
+  }
+}
+
+export class ManualTimers implements IntervalTimers {
+  private readonly intervals = new Map<number, { callback: () => void; ms: number; elapsed: number }>();
+  private nextHandle = 1;
+
+  setInterval(callback: () => void, ms: number): unknown {
+    const handle = this.nextHandle++;
+    this.intervals.set(handle, { callback, ms, elapsed: 0 });
+    return handle;
+  }
+  clearInterval(handle: unknown): void {
+    this.intervals.delete(handle as number);
+  }
+  get activeCount(): number {
+    return this.intervals.size;
+  }
+  advanceBy(ms: number): void {
+    for (const interval of [...this.intervals.values()]) {
+      interval.elapsed += ms;
+      while (interval.elapsed >= interval.ms) {
+        interval.elapsed -= interval.ms;
+        interval.callback();
+      }
+    }
+  }
+}
