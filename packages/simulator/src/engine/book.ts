@@ -1,0 +1,94 @@
+/**
+ * One market's order book on the YES scale: bids are YES bids (book side "bid"), asks are
+ * YES asks (book side "ask" = NO bids at 1 - price). Price-time priority: FIFO per level.
+ */
+import type { BookSide, Centis, Micros, Order } from './types.js';
+
+export interface Level {
+  price: Micros;
+  total: Centis;
+  orders: Order[];
+}
+
+class BookHalf {
+  /** Prices ascending. */
+  readonly prices: Micros[] = [];
+  readonly levels = new Map<Micros, Level>();
+
+  constructor(private readonly isBid: boolean) {}
+
+  best(): Level | undefined {
+    const price = this.isBid ? this.prices[this.prices.length - 1] : this.prices[0];
+    return price === undefined ? undefined : this.levels.get(price);
+  }
+
+  add(order: Order): void {
+    let level = this.levels.get(order.price);
+    if (!level) {
+      level = { price: order.price, total: 0, orders: [] };
+      this.levels.set(order.price, level);
+      this.prices.splice(lowerBound(this.prices, order.price), 0, order.price);
+    }
+    level.orders.push(order);
+    level.total += order.remaining;
+  }
+
+  /** Take `count` off the level after a fill or cancel; drop the order when `removeOrder`. */
+  reduce(order: Order, count: Centis, removeOrder: boolean): void {
+    const level = this.levels.get(order.price);
+    if (!level) return;
+    level.total -= count;
+    if (removeOrder) {
+      const index = level.orders.indexOf(order);
+      if (index !== -1) level.orders.splice(index, 1);
+    }
+    if (level.orders.length === 0) {
+      this.levels.delete(order.price);
+      const at = lowerBound(this.prices, order.price);
+      if (this.prices[at] === order.price) this.prices.splice(at, 1);
+    }
+  }
+
+  /** Levels best first. */
+  *bestFirst(): Generator<Level> {
+    if (this.isBid) {
+      for (let i = this.prices.length - 1; i >= 0; i -= 1) {
+        const level = this.levels.get(this.prices[i] ?? -1);
+        if (level) yield level;
+      }
+    } else {
+      for (const price of this.prices) {
+        const level = this.levels.get(price);
+        if (level) yield level;
+      }
+    }
+  }
+}
+
+export class OrderBook {
+  readonly bids = new BookHalf(true);
+  readonly asks = new BookHalf(false);
+
+  half(side: BookSide): BookHalf {
+    return side === 'bid' ? this.bids : this.asks;
+  }
+
+  bestBid(): Level | undefined {
+    return this.bids.best();
+  }
+
+  bestAsk(): Level | undefined {
+    return this.asks.best();
+  }
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from './clock.js';
+import { Engine } from './engine.js';
+import { tradeFee } from './money.js';
+import type { Account, CreateOrderInput, Market } from './types.js';
+
+const START = Date.UTC(2026, 10, 24, 12, 0, 0);
+const D = 1_000_000; // one dollar in micro-dollars
+
+function setup(): { engine: Engine; clock: ManualClock; market: Market; alice: Account; bob: Account } {
+  const clock = new ManualClock(START);
+  const engine = new Engine({ seed: 7, clock, initialQuotes: false });
+  const market = engine.listMarkets().find((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent' && m.seriesTicker.startsWith('KXHIGH'));
+  if (!market) throw new Error('no market');
+  const alice = engine.createAccount({ cash: 1_000 * D });
+  const bob = engine.createAccount({ cash: 1_000 * D });
+  return { engine, clock, market, alice, bob };
+}
+
+function order(market: Market, over: Partial<CreateOrderInput>): CreateOrderInput {
+  return {
+    ticker: market.ticker,
+    side: 'bid',
+    price: 500_000,
+    count: 100,
+    timeInForce: 'good_till_canceled',
+    selfTradePrevention: 'taker_at_cross',
+    ...over,
+  };
+}
+
+function place(engine: Engine, userId: string, input: CreateOrderInput) {
+  const result = engine.placeOrder(userId, input);
+  if (!result.ok) throw new Error(`order rejected: ${result.error.code}`);
+  return result.value;
+}
+
+describe('fees', () => {
+  it('charges the recorded taker fee: 1 contract at 0.52 costs 0.0175 and at 0.99 costs 0.0007', () => {
+    expect(tradeFee({ price: 520_000, count: 100, isTaker: true })).toBe(17_500);
+    expect(tradeFee({ price: 990_000, count: 100, isTaker: true })).toBe(700);
+  });
+
+  it('rounds fractional-contract fees up to $0.0001 and charges makers a quarter of the rate', () => {
+    // 0.07 * 0.01 * 0.5 * 0.5 = 0.000175 -> 0.0002
+    expect(tradeFee({ price: 500_000, count: 1, isTaker: true })).toBe(200);
+    // 0.0175 * 100 * 0.25 = 0.4375 -> 0.4375 exactly
+    expect(tradeFee({ price: 500_000, count: 10_000, isTaker: false })).toBe(437_500);
+  });
+});
+
+describe('matching', () => {
+  it('fills a taker at the resting price with price-time priority', () => {
+    const { engine, market, alice, bob } = setup();
+    const carol = engine.createAccount({ cash: 100 * D });
+    const first = place(engine, bob.userId, order(market, { side: 'ask', price: 520_000, count: 100 }));
+    place(engine, carol.userId, order(market, { side: 'ask', price: 520_000, count: 100 }));
+    const taker = place(engine, alice.userId, order(market, { side: 'bid', price: 990_000, count: 100, timeInForce: 'immediate_or_cancel' }));
+    expect(taker.fillCount).toBe(100);
+    expect(taker.averageFillPrice).toBe(520_000);
+    expect(taker.averageFeePaid).toBe(17_500);
+    expect(taker.order.status).toBe('executed');
+    expect(first.order.status).toBe('executed');
+    expect(engine.getAccount(carol.userId)?.orders[0]?.status).toBe('resting');
+    const pos = alice.positions.get(market.ticker);
+    expect(pos?.position).toBe(100);
+    expect(pos?.exposure).toBe(520_000);
+    expect(alice.cash).toBe(1_000 * D - 520_000 - 17_500);
+  });
+
+  it('rests the unfilled part of a good-till-canceled order and cancels the rest of an IOC', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 600_000, count: 150 }));
+    const gtc = place(engine, alice.userId, order(market, { side: 'bid', price: 600_000, count: 400 }));
+    expect(gtc.fillCount).toBe(150);
+    expect(gtc.remainingCount).toBe(250);
+    expect(engine.topOfBook(market.ticker).bid).toBe(600_000);
+    const ioc = place(engine, bob.userId, order(market, { side: 'ask', price: 610_000, count: 100, timeInForce: 'immediate_or_cancel' }));
+    expect(ioc.fillCount).toBe(0);
+    expect(ioc.order.status).toBe('canceled');
+  });
+
+  it('rejects off-grid prices, accepts sub-cent prices on a deci-cent market', () => {
+    const { engine, market, alice } = setup();
+    const offGrid = engine.placeOrder(alice.userId, order(market, { price: 505_000 }));
+    expect(offGrid).toEqual({ ok: false, error: { code: 'invalid_price' } });
+    const deci = engine.listMarkets().find((m) => m.priceLevelStructure === 'tapered_deci_cent');
+    if (!deci) throw new Error('no deci-cent market');
+    expect(engine.placeOrder(alice.userId, order(deci, { price: 23_000 })).ok).toBe(true);
+    expect(engine.placeOrder(alice.userId, order(deci, { price: 505_000 })).ok).toBe(false);
+    expect(engine.placeOrder(alice.userId, order(deci, { price: 950_000 })).ok).toBe(true);
+  });
+
+  it('rejects a post-only order that would cross with invalid_order "post only cross"', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 520_000 }));
+    expect(engine.placeOrder(alice.userId, order(market, { price: 520_000, postOnly: true }))).toEqual({
+      ok: false,
+      error: { code: 'invalid_order', details: 'post only cross' },
+    });
+  });
+
+  it('refuses a reused client_order_id, also after the first order was canceled', () => {
+    const { engine, market, alice } = setup();
+    const first = place(engine, alice.userId, order(market, { price: 10_000, clientOrderId: 'abc' }));
+    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000, clientOrderId: 'abc' }))).toEqual({ ok: false, error: { code: 'order_already_exists' } });
+    expect(engine.cancelOrder(alice.userId, first.order.orderId).ok).toBe(true);
+    expect(engine.cancelOrder(alice.userId, first.order.orderId)).toEqual({ ok: false, error: { code: 'not_found' } });
+    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000, clientOrderId: 'abc' })).ok).toBe(false);
+  });
+
+  it('self-trade prevention taker_at_cross cancels the taker: fill 0, remaining 0, resting order kept', () => {
+    const { engine, market, alice } = setup();
+    const resting = place(engine, alice.userId, order(market, { side: 'ask', price: 480_000 }));
+    const cross = place(engine, alice.userId, order(market, { side: 'bid', price: 520_000 }));
+    expect(cross.fillCount).toBe(0);
+    expect(cross.remainingCount).toBe(0);
+    expect(cross.order.status).toBe('canceled');
+    expect(resting.order.status).toBe('resting');
+  });
+
+  it('rejects an order the balance cannot pay for with insufficient_balance', () => {
+    const { engine, market } = setup();
+    const poor = engine.createAccount({ cash: 1 * D });
+    expect(engine.placeOrder(poor.userId, order(market, { price: 500_000, count: 300 }))).toEqual({ ok: false, error: { code: 'insufficient_balance' } });
+  });
+
+  it('fill-or-kill without enough liquidity fills nothing', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 500_000, count: 100 }));
+    const fok = place(engine, alice.userId, order(market, { price: 500_000, count: 200, timeInForce: 'fill_or_kill' }));
+    expect(fok.fillCount).toBe(0);
+    expect(fok.order.status).toBe('canceled');
+  });
+});
+
+describe('positions', () => {
+  it('selling YES against a long YES position nets and realizes at average cost', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 400_000, count: 1_000 }));
+    place(engine, alice.userId, order(market, { side: 'bid', price: 400_000, count: 1_000 }));
+    place(engine, bob.userId, order(market, { side: 'bid', price: 600_000, count: 400 }));
+    place(engine, alice.userId, order(market, { side: 'ask', price: 600_000, count: 400 }));
+    const pos = alice.positions.get(market.ticker);
+    expect(pos?.position).toBe(600);
+    expect(pos?.exposure).toBe(2_400_000);
+    expect(pos?.realizedPnl).toBe(800_000);
+  });
+
+  it('a fill that flips YES to NO realizes the YES leg and opens NO at the NO price', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 400_000, count: 500 }));
+    place(engine, alice.userId, order(market, { side: 'bid', price: 400_000, count: 500 }));
+    place(engine, bob.userId, order(market, { side: 'bid', price: 300_000, count: 800 }));
+    place(engine, alice.userId, order(market, { side: 'ask', price: 300_000, count: 800 }));
+    const pos = alice.positions.get(market.ticker);
+    expect(pos?.position).toBe(-300);
+    expect(pos?.realizedPnl).toBe(-500_000); // sold 5 at 0.30 bought at 0.40
+    expect(pos?.exposure).toBe(2_100_000); // 3 NO at 0.70
+  });
+
+  it('settlement pays $1 per winning contract, writes a Settlement in cents and removes the position', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'bid', price: 300_000, count: 350 }));
+    place(engine, alice.userId, order(market, { side: 'ask', price: 300_000, count: 350 }));
+    const cashBefore = alice.cash;
+    expect(engine.settleMarket(market.ticker, 'no').ok).toBe(true);
+    expect(alice.positions.has(market.ticker)).toBe(false);
+    expect(alice.cash - cashBefore).toBe(3_500_000);
+    expect(alice.settlements[0]).toMatchObject({ marketResult: 'no', noCount: 350, noTotalCost: 2_450_000, revenueCents: 350, valueCents: 0 });
+    expect(bob.settlements[0]).toMatchObject({ yesCount: 350, revenueCents: 0 });
+    expect(engine.getMarket(market.ticker)?.status).toBe('finalized');
+  });
+
+  it('closes, determines and settles markets as the clock passes their times', () => {
+    const { engine, clock, market } = setup();
+    clock.set(market.closeMs);
+    engine.tick();
+    expect(market.status).toBe('closed');
+    clock.advance(30_000);
+    engine.tick();
+    expect(market.status).toBe('determined');
+    clock.advance(60_000);
+    engine.tick();
+    expect(market.status).toBe('finalized');
+    const event = engine.getEvent(market.eventTicker);
+    const results = event?.marketTickers.map((t) => engine.getMarket(t)?.result);
+    expect(results?.filter((r) => r === 'yes')).toHaveLength(1);
+  });
+});

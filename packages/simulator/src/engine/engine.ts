@@ -1,0 +1,776 @@
+/**
+ * The exchange engine: listings, order books, matching, accounts, positions, fees,
+ * lifecycle and settlement. Pure and deterministic: time comes from the injected clock,
+ * randomness from the seeded Prng, and everything observable is pushed to listeners as
+ * EngineEvents (the server turns them into Kalshi messages). No I/O.
+ */
+import { Activity, type ActivityOptions } from './activity.js';
+import { OrderBook } from './book.js';
+import { buildCatalog, type CatalogOptions } from './catalog.js';
+import { isOnGrid, mulDivRound, notional, ONE_DOLLAR, tradeFee } from './money.js';
+import { Prng } from './prng.js';
+import type {
+  Account,
+  BookSide,
+  CancelOrderResult,
+  Centis,
+  Clock,
+  CreateOrderInput,
+  CreateOrderResult,
+  EngineError,
+  EngineEvent,
+  EngineResult,
+  EpochMs,
+  EventData,
+  Fill,
+  Market,
+  MarketResult,
+  Micros,
+  Order,
+  Series,
+  Settlement,
+  Trade,
+} from './types.js';
+
+export interface EngineOptions {
+  seed: number | string;
+  clock: Clock;
+  catalog?: CatalogOptions;
+  /** Background participants; null/undefined = none (a quiet, fully scripted exchange). */
+  activity?: ActivityOptions | null;
+  /** Quote every active market once at start so there is depth to trade against. */
+  initialQuotes?: boolean;
+  /** Determine markets automatically this long after close (null = only by command). */
+  autoDetermineAfterMs?: number | null;
+}
+
+/** $1 paid per contract = 10,000 micro-dollars per centi-contract. */
+const MICROS_PER_CENTI_PAYOUT = 10_000;
+const MAX_TRADES_KEPT = 50_000;
+
+function fail<T>(code: EngineError['code'], details?: string): EngineResult<T> {
+  return { ok: false, error: details === undefined ? { code } : { code, details } };
+}
+
+export class Engine {
+  readonly seed: number | string;
+  readonly clock: Clock;
+  readonly houseMakerId: string;
+  readonly houseTakerId: string;
+  private readonly ids: Prng;
+  private readonly series = new Map<string, Series>();
+  private readonly events = new Map<string, EventData>();
+  private readonly markets = new Map<string, Market>();
+  private readonly marketList: Market[] = [];
+  private readonly books = new Map<string, OrderBook>();
+  private readonly accounts = new Map<string, Account>();
+  private readonly listeners: ((event: EngineEvent) => void)[] = [];
+  private readonly trades: Trade[] = [];
+  private readonly expiring = new Set<Order>();
+  private readonly tickerState = new Map<string, number[]>();
+  private readonly activity: Activity | null;
+  private readonly autoDetermineAfterMs: number | null;
+  private seq = 0;
+  private lastTickMs: EpochMs;
+
+  constructor(options: EngineOptions) {
+    this.seed = options.seed;
+    this.clock = options.clock;
+    this.ids = new Prng(`${String(options.seed)}:ids`);
+    const startMs = options.clock.now();
+    this.lastTickMs = startMs;
+    this.autoDetermineAfterMs = options.autoDetermineAfterMs === undefined ? 30_000 : options.autoDetermineAfterMs;
+    const catalog = buildCatalog({
+      startMs,
+      prng: new Prng(`${String(options.seed)}:catalog`),
+      ...(options.catalog ? { options: options.catalog } : {}),
+    });
+    for (const s of catalog.series) this.series.set(s.ticker, s);
+    for (const e of catalog.events) this.events.set(e.eventTicker, e);
+    for (const m of catalog.markets) {
+      this.markets.set(m.ticker, m);
+      this.marketList.push(m);
+      this.books.set(m.ticker, new OrderBook());
+    }
+    this.houseMakerId = this.createAccount({ cash: 1_000_000_000 * ONE_DOLLAR, isHouse: true }).userId;
+    this.houseTakerId = this.createAccount({ cash: 1_000_000_000 * ONE_DOLLAR, isHouse: true }).userId;
+    this.activity = new Activity(this, new Prng(`${String(options.seed)}:activity`), options.activity ?? null);
+    if (options.initialQuotes !== false) this.activity.quoteAll();
+  }
+
+  // ---------------------------------------------------------------- events
+
+  on(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i !== -1) this.listeners.splice(i, 1);
+    };
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  now(): EpochMs {
+    return this.clock.now();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  listSeries(): readonly Series[] {
+    return [...this.series.values()];
+  }
+  getSeries(ticker: string): Series | undefined {
+    return this.series.get(ticker);
+  }
+  listEvents(): readonly EventData[] {
+    return [...this.events.values()];
+  }
+  getEvent(eventTicker: string): EventData | undefined {
+    return this.events.get(eventTicker);
+  }
+  listMarkets(): readonly Market[] {
+    return this.marketList;
+  }
+  getMarket(ticker: string): Market | undefined {
+    return this.markets.get(ticker);
+  }
+  getBook(ticker: string): OrderBook | undefined {
+    return this.books.get(ticker);
+  }
+  /** Public trades, oldest first (the most recent MAX_TRADES_KEPT). */
+  listTrades(): readonly Trade[] {
+    return this.trades;
+  }
+  getAccount(userId: string): Account | undefined {
+    return this.accounts.get(userId);
+  }
+  listAccounts(): readonly Account[] {
+    return [...this.accounts.values()];
+  }
+
+  /** Best YES bid / ask with sizes; 0 / $1 when the side is empty (Kalshi's convention). */
+  topOfBook(ticker: string): { bid: Micros; bidSize: Centis; ask: Micros; askSize: Centis } {
+    const book = this.books.get(ticker);
+    const bid = book?.bestBid();
+    const ask = book?.bestAsk();
+    return {
+      bid: bid?.price ?? 0,
+      bidSize: bid?.total ?? 0,
+      ask: ask?.price ?? ONE_DOLLAR,
+      askSize: ask?.total ?? 0,
+    };
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  createAccount(args: { cash?: Micros; isHouse?: boolean; userId?: string } = {}): Account {
+    const cash = args.cash ?? 0;
+    const account: Account = {
+      userId: args.userId ?? this.ids.uuid(),
+      isHouse: args.isHouse ?? false,
+      cash,
+      reserved: 0,
+      deposits: cash,
+      positions: new Map(),
+      orders: [],
+      ordersById: new Map(),
+      clientOrderIds: new Set(),
+      fills: [],
+      settlements: [],
+      realizedTotal: 0,
+      feesTotal: 0,
+      updatedMs: this.now(),
+    };
+    this.accounts.set(account.userId, account);
+    return account;
+  }
+
+  fund(userId: string, amount: Micros): EngineResult<Account> {
+    const account = this.accounts.get(userId);
+    if (!account) return fail('not_found');
+    account.cash += amount;
+    account.deposits += amount;
+    account.updatedMs = this.now();
+    return { ok: true, value: account };
+  }
+
+  // ---------------------------------------------------------------- orders
+
+  placeOrder(userId: string, input: CreateOrderInput): EngineResult<CreateOrderResult> {
+    const now = this.now();
+    const account = this.accounts.get(userId);
+    if (!account) return fail('not_found');
+    const market = this.markets.get(input.ticker);
+    const book = this.books.get(input.ticker);
+    if (!market || !book) return fail('market_not_found');
+    if (market.status !== 'active') return fail('market_inactive');
+    if (!Number.isSafeInteger(input.count) || input.count <= 0) return fail('invalid_order_size');
+    if (!isOnGrid(input.price, market.priceRanges)) return fail('invalid_price');
+    const clientOrderId = input.clientOrderId ?? '';
+    if (clientOrderId !== '' && account.clientOrderIds.has(clientOrderId)) return fail('order_already_exists');
+    const expirationMs = input.expirationMs ?? null;
+    if (expirationMs !== null) {
+      if (input.timeInForce !== 'good_till_canceled') return fail('invalid_order', 'expiration_time requires good_till_canceled');
+      if (expirationMs <= now) return fail('invalid_order', 'expiration_time is in the past');
+    }
+    const opposite = input.side === 'bid' ? book.bestAsk() : book.bestBid();
+    const crosses = opposite !== undefined && (input.side === 'bid' ? opposite.price <= input.price : opposite.price >= input.price);
+    if (input.postOnly && crosses) return fail('invalid_order', 'post only cross');
+
+    let count = input.count;
+    const held = account.positions.get(market.ticker)?.position ?? 0;
+    if (input.reduceOnly) {
+      const reducible = input.side === 'bid' ? Math.max(0, -held) : Math.max(0, held);
+      if (reducible === 0) return fail('invalid_order', 'reduce only order would increase position');
+      count = Math.min(count, reducible);
+    }
+    if (!account.isHouse) {
+      const required = this.openingCost(held, input.side, input.price, count) + tradeFee({ price: input.price, count, isTaker: true });
+      if (account.cash - account.reserved < required) return fail('insufficient_balance');
+    }
+    if (input.timeInForce === 'fill_or_kill' && this.matchable(book, userId, input.side, input.price) < count) {
+      const order = this.newOrder(account, input, count, clientOrderId, now);
+      order.status = 'canceled';
+      order.remaining = 0;
+      this.recordOrder(account, order);
+      this.emit({ kind: 'order', userId, order });
+      return { ok: true, value: { order, fillCount: 0, remainingCount: 0, averageFillPrice: null, averageFeePaid: null, tsMs: now } };
+    }
+
+    const order = this.newOrder(account, input, count, clientOrderId, now);
+    this.recordOrder(account, order);
+    let fillValue = 0; // sum of yesPrice * count, for the average
+    let feeTotal = 0;
+    let stopped = false;
+    const half = book.half(input.side === 'bid' ? 'ask' : 'bid');
+    while (order.remaining > 0 && !stopped) {
+      const level = half.best();
+      if (!level) break;
+      if (input.side === 'bid' ? level.price > order.price : level.price < order.price) break;
+      const resting = level.orders[0];
+      if (!resting) break;
+      if (resting.userId === userId) {
+        if (order.selfTradePrevention === 'taker_at_cross') {
+          stopped = true;
+          break;
+        }
+        this.cancelResting(resting, now);
+        continue;
+      }
+      const q = Math.min(order.remaining, resting.remaining);
+      const fee = this.executeTrade({ market, book, taker: order, maker: resting, count: q, now });
+      fillValue += resting.price * q;
+      feeTotal += fee;
+    }
+
+    const filled = order.filled;
+    if (order.remaining > 0 && !stopped && order.timeInForce === 'good_till_canceled') {
+      order.reserved = this.openingCost(account.positions.get(market.ticker)?.position ?? 0, order.side, order.price, order.remaining);
+      account.reserved += order.reserved;
+      book.half(order.side).add(order);
+      if (order.expirationMs !== null) this.expiring.add(order);
+      this.emit({ kind: 'book_delta', market, side: order.side, price: order.price, delta: order.remaining, tsMs: now, order });
+    } else {
+      order.status = order.remaining === 0 && !stopped ? 'executed' : 'canceled';
+      order.remaining = 0;
+      this.forgetIfHouse(account, order);
+    }
+    order.updatedMs = now;
+    this.emit({ kind: 'order', userId, order });
+    this.maybeEmitTicker(market, now);
+    return {
+      ok: true,
+      value: {
+        order,
+        fillCount: filled,
+        remainingCount: order.remaining,
+        averageFillPrice: filled > 0 ? Math.round(fillValue / filled) : null,
+        averageFeePaid: filled > 0 ? mulDivRound(feeTotal, 100, filled) : null,
+        tsMs: now,
+      },
+    };
+  }
+
+  cancelOrder(userId: string, orderId: string): EngineResult<CancelOrderResult> {
+    const account = this.accounts.get(userId);
+    const order = account?.ordersById.get(orderId);
+    if (!account || !order || order.status !== 'resting') return fail('not_found');
+    const market = this.markets.get(order.ticker);
+    if (market && market.status !== 'active' && market.status !== 'inactive') return fail('market_inactive');
+    const now = this.now();
+    const reducedBy = order.remaining;
+    this.cancelResting(order, now);
+    return { ok: true, value: { order, reducedBy, tsMs: now } };
+  }
+
+  private newOrder(account: Account, input: CreateOrderInput, count: Centis, clientOrderId: string, now: EpochMs): Order {
+    this.seq += 1;
+    return {
+      orderId: this.ids.uuid(),
+      userId: account.userId,
+      clientOrderId,
+      ticker: input.ticker,
+      side: input.side,
+      price: input.price,
+      initial: count,
+      remaining: count,
+      filled: 0,
+      status: 'resting',
+      timeInForce: input.timeInForce,
+      selfTradePrevention: input.selfTradePrevention,
+      postOnly: input.postOnly ?? false,
+      reduceOnly: input.reduceOnly ?? false,
+      createdMs: now,
+      updatedMs: now,
+      expirationMs: input.expirationMs ?? null,
+      takerFillCost: 0,
+      makerFillCost: 0,
+      takerFees: 0,
+      makerFees: 0,
+      reserved: 0,
+      seq: this.seq,
+    };
+  }
+
+  private recordOrder(account: Account, order: Order): void {
+    account.ordersById.set(order.orderId, order);
+    if (account.isHouse) return;
+    account.orders.push(order);
+    if (order.clientOrderId !== '') account.clientOrderIds.add(order.clientOrderId);
+  }
+
+  /** House accounts keep no history, so long busy runs do not grow memory. */
+  private forgetIfHouse(account: Account, order: Order): void {
+    if (account.isHouse) account.ordersById.delete(order.orderId);
+  }
+
+  /** Cash needed for the part of an order that opens (rather than nets against) a position. */
+  private openingCost(held: Centis, side: BookSide, price: Micros, count: Centis): Micros {
+    const closable = side === 'bid' ? Math.max(0, -held) : Math.max(0, held);
+    const opening = Math.max(0, count - closable);
+    return notional(side === 'bid' ? price : ONE_DOLLAR - price, opening);
+  }
+
+  private matchable(book: OrderBook, userId: string, side: BookSide, price: Micros): Centis {
+    let total = 0;
+    for (const level of book.half(side === 'bid' ? 'ask' : 'bid').bestFirst()) {
+      if (side === 'bid' ? level.price > price : level.price < price) break;
+      for (const o of level.orders) if (o.userId !== userId) total += o.remaining;
+    }
+    return total;
+  }
+
+  private cancelResting(order: Order, now: EpochMs): void {
+    const account = this.accounts.get(order.userId);
+    const market = this.markets.get(order.ticker);
+    const book = this.books.get(order.ticker);
+    if (!account || !market || !book || order.status !== 'resting') return;
+    const removed = order.remaining;
+    book.half(order.side).reduce(order, removed, true);
+    account.reserved -= order.reserved;
+    order.reserved = 0;
+    order.remaining = 0;
+    order.status = 'canceled';
+    order.updatedMs = now;
+    this.expiring.delete(order);
+    this.forgetIfHouse(account, order);
+    this.emit({ kind: 'book_delta', market, side: order.side, price: order.price, delta: -removed, tsMs: now, order });
+    this.emit({ kind: 'order', userId: order.userId, order });
+    this.maybeEmitTicker(market, now);
+  }
+
+  /** One match between the incoming order and a resting order, at the resting price. Returns the taker fee. */
+  private executeTrade(args: { market: Market; book: OrderBook; taker: Order; maker: Order; count: Centis; now: EpochMs }): Micros {
+    const { market, book, taker, maker, count, now } = args;
+    const price = maker.price;
+    const takerAccount = this.accounts.get(taker.userId);
+    const makerAccount = this.accounts.get(maker.userId);
+    if (!takerAccount || !makerAccount) throw new Error('order without account');
+    const series = this.series.get(market.seriesTicker);
+    const multiplier = series?.feeMultiplier ?? 1;
+    const takerFee = tradeFee({ price, count, isTaker: true, multiplier });
+    const makerFee = series?.feeType === 'quadratic_with_maker_fees' ? tradeFee({ price, count, isTaker: false, multiplier }) : 0;
+
+    // The maker's reservation shrinks with its resting quantity.
+    const makerRemainingBefore = maker.remaining;
+    const released = count === makerRemainingBefore ? maker.reserved : mulDivRound(maker.reserved, count, makerRemainingBefore);
+    maker.reserved -= released;
+    makerAccount.reserved -= released;
+    maker.remaining -= count;
+    maker.filled += count;
+    maker.updatedMs = now;
+    book.half(maker.side).reduce(maker, count, maker.remaining === 0);
+    if (maker.remaining === 0) {
+      maker.status = 'executed';
+      this.expiring.delete(maker);
+    }
+    taker.remaining -= count;
+    taker.filled += count;
+
+    this.seq += 1;
+    const trade: Trade = { tradeId: this.ids.uuid(), ticker: market.ticker, yesPrice: price, count, takerSide: taker.side, createdMs: now, seq: this.seq };
+    this.trades.push(trade);
+    if (this.trades.length > MAX_TRADES_KEPT + 5_000) this.trades.splice(0, 5_000);
+    market.volume += count;
+    market.volume24h += count;
+    market.lastPrice = price;
+    market.updatedMs = now;
+
+    const oiBefore = this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
+    const takerCost = notional(taker.side === 'bid' ? price : ONE_DOLLAR - price, count);
+    const makerCost = notional(maker.side === 'bid' ? price : ONE_DOLLAR - price, count);
+    taker.takerFillCost += takerCost;
+    taker.takerFees += takerFee;
+    maker.makerFillCost += makerCost;
+    maker.makerFees += makerFee;
+    const takerFill = this.applyFill({ account: takerAccount, market, order: taker, yesPrice: price, count, fee: takerFee, isTaker: true, tradeId: trade.tradeId, now });
+    const makerFill = this.applyFill({ account: makerAccount, market, order: maker, yesPrice: price, count, fee: makerFee, isTaker: false, tradeId: trade.tradeId, now });
+    const oiAfter = this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
+    market.openInterest += oiAfter - oiBefore;
+
+    this.emit({ kind: 'book_delta', market, side: maker.side, price, delta: -count, tsMs: now, order: maker });
+    this.emit({ kind: 'trade', market, trade });
+    this.emitFillAndPosition(takerAccount, market, takerFill, now);
+    this.emitFillAndPosition(makerAccount, market, makerFill, now);
+    if (maker.remaining === 0) this.forgetIfHouse(makerAccount, maker);
+    this.emit({ kind: 'order', userId: maker.userId, order: maker });
+    return takerFee;
+  }
+
+  private emitFillAndPosition(account: Account, market: Market, fill: Fill, now: EpochMs): void {
+    this.emit({ kind: 'fill', userId: account.userId, market, fill });
+    const position = account.positions.get(market.ticker);
+    if (position) this.emit({ kind: 'position', userId: account.userId, market, position, tsMs: now });
+  }
+
+  private positiveHolding(account: Account, ticker: string): Centis {
+    return Math.max(0, account.positions.get(ticker)?.position ?? 0);
+  }
+
+  /**
+   * Book one fill into the account: YES/NO netting into a signed position, exposure at
+   * average cost, realized P&L on the netted part, fees. Invariant per account:
+   *   cash + sum(exposure) - realizedTotal + feesTotal = deposits.
+   */
+  private applyFill(args: {
+    account: Account;
+    market: Market;
+    order: Order;
+    yesPrice: Micros;
+    count: Centis;
+    fee: Micros;
+    isTaker: boolean;
+    tradeId: string;
+    now: EpochMs;
+  }): Fill {
+    const { account, market, order, yesPrice, count, fee, now } = args;
+    let position = account.positions.get(market.ticker);
+    if (!position) {
+      position = {
+        ticker: market.ticker,
+        eventTicker: market.eventTicker,
+        position: 0,
+        exposure: 0,
+        realizedPnl: 0,
+        feesPaid: 0,
+        positionFeeCost: 0,
+        totalTraded: 0,
+        volume: 0,
+        lastUpdatedMs: now,
+      };
+      account.positions.set(market.ticker, position);
+    }
+    const direction = order.side === 'bid' ? 1 : -1;
+    const sidePrice = order.side === 'bid' ? yesPrice : ONE_DOLLAR - yesPrice;
+    const held = Math.abs(position.position);
+    const isNetting = position.position * direction < 0;
+    const closeCount = isNetting ? Math.min(count, held) : 0;
+    const openCount = count - closeCount;
+
+    if (closeCount > 0) {
+      // Each netted YES+NO pair returns $1; the contracts bought here cost sidePrice.
+      const proceeds = closeCount * MICROS_PER_CENTI_PAYOUT - notional(sidePrice, closeCount);
+      const removed = closeCount === held ? position.exposure : mulDivRound(position.exposure, closeCount, held);
+      const feeRemoved = closeCount === held ? position.positionFeeCost : mulDivRound(position.positionFeeCost, closeCount, held);
+      position.exposure -= removed;
+      position.positionFeeCost -= feeRemoved;
+      position.realizedPnl += proceeds - removed;
+      account.realizedTotal += proceeds - removed;
+      account.cash += proceeds;
+      position.position += direction * closeCount;
+    }
+    if (openCount > 0) {
+      const cost = notional(sidePrice, openCount);
+      position.exposure += cost;
+      account.cash -= cost;
+      position.position += direction * openCount;
+      position.positionFeeCost += openCount === count ? fee : mulDivRound(fee, openCount, count);
+    }
+    account.cash -= fee;
+    account.feesTotal += fee;
+    position.feesPaid += fee;
+    position.totalTraded += notional(sidePrice, count);
+    position.volume += count;
+    position.lastUpdatedMs = now;
+    account.updatedMs = now;
+
+    this.seq += 1;
+    const fill: Fill = {
+      tradeId: args.tradeId,
+      orderId: order.orderId,
+      userId: account.userId,
+      clientOrderId: order.clientOrderId,
+      ticker: market.ticker,
+      side: order.side,
+      yesPrice,
+      count,
+      isTaker: args.isTaker,
+      fee,
+      createdMs: now,
+      postPosition: position.position,
+      seq: this.seq,
+    };
+    if (!account.isHouse) account.fills.push(fill);
+    return fill;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Run time-driven work (expirations, lifecycle, background activity) up to clock.now(). */
+  tick(): void {
+    const now = this.now();
+    if (now < this.lastTickMs) return;
+    this.lastTickMs = now;
+    if (this.expiring.size > 0) {
+      for (const order of [...this.expiring]) if (order.expirationMs !== null && order.expirationMs <= now) this.cancelResting(order, now);
+    }
+    for (const market of this.marketList) {
+      switch (market.status) {
+        case 'initialized':
+          if (now >= market.openMs) {
+            market.status = 'active';
+            market.updatedMs = now;
+          }
+          break;
+        case 'active':
+        case 'inactive':
+          if (now >= market.closeMs) this.close(market, now);
+          break;
+        case 'closed':
+          if (this.autoDetermineAfterMs !== null && now >= market.closeMs + this.autoDetermineAfterMs) this.autoDetermine(market);
+          break;
+        case 'determined':
+          if (market.determinationMs !== null && now >= market.determinationMs + market.settlementTimerSeconds * 1000) this.settle(market, now);
+          break;
+        default:
+          break;
+      }
+    }
+    this.activity?.runUntil(now);
+  }
+
+  private close(market: Market, now: EpochMs): void {
+    market.status = 'closed';
+    market.updatedMs = now;
+    const book = this.books.get(market.ticker);
+    if (!book) return;
+    for (const side of ['bid', 'ask'] as const) {
+      const half = book.half(side);
+      for (const level of [...half.bestFirst()]) for (const order of [...level.orders]) this.cancelResting(order, now);
+    }
+  }
+
+  /** The result follows the latent probability; in a mutually exclusive event exactly one market wins. */
+  private autoDetermine(market: Market): void {
+    const event = this.events.get(market.eventTicker);
+    const rng = new Prng(`${String(this.seed)}:result:${market.eventTicker}`);
+    if (event?.mutuallyExclusive) {
+      const siblings = event.marketTickers.map((t) => this.markets.get(t)).filter((m): m is Market => m !== undefined);
+      if (siblings.some((m) => m.status === 'active' || m.status === 'inactive' || m.status === 'initialized')) return;
+      const undetermined = siblings.filter((m) => m.status === 'closed');
+      const alreadyWon = siblings.some((m) => m.result === 'yes');
+      let winner: Market | undefined;
+      if (!alreadyWon) {
+        const total = undetermined.reduce((sum, m) => sum + m.latent, 0);
+        let draw = rng.next() * total;
+        for (const m of undetermined) {
+          draw -= m.latent;
+          if (draw < 0) {
+            winner = m;
+            break;
+          }
+        }
+        winner ??= undetermined[undetermined.length - 1];
+      }
+      for (const m of undetermined) this.determineMarket(m.ticker, m === winner ? 'yes' : 'no');
+      return;
+    }
+    this.determineMarket(market.ticker, rng.next() * ONE_DOLLAR < market.latent ? 'yes' : 'no');
+  }
+
+  setCloseTime(ticker: string, closeMs: EpochMs): EngineResult<Market> {
+    const market = this.markets.get(ticker);
+    if (!market) return fail('market_not_found');
+    market.closeMs = closeMs;
+    market.expectedExpirationMs = closeMs;
+    market.latestExpirationMs = Math.max(market.latestExpirationMs, closeMs);
+    const now = this.now();
+    market.updatedMs = now;
+    this.emit({ kind: 'lifecycle', market, eventType: 'close_date_updated', tsMs: now });
+    this.tick();
+    return { ok: true, value: market };
+  }
+
+  closeMarket(ticker: string): EngineResult<Market> {
+    const market = this.markets.get(ticker);
+    if (!market) return fail('market_not_found');
+    if (market.status === 'closed' || market.status === 'determined' || market.status === 'finalized') return { ok: true, value: market };
+    const now = this.now();
+    market.closeMs = now;
+    this.emit({ kind: 'lifecycle', market, eventType: 'close_date_updated', tsMs: now });
+    this.close(market, now);
+    return { ok: true, value: market };
+  }
+
+  pauseMarket(ticker: string, isPaused: boolean): EngineResult<Market> {
+    const market = this.markets.get(ticker);
+    if (!market) return fail('market_not_found');
+    const now = this.now();
+    if (isPaused && market.status === 'active') {
+      market.status = 'inactive';
+      market.updatedMs = now;
+      this.emit({ kind: 'lifecycle', market, eventType: 'deactivated', tsMs: now });
+    } else if (!isPaused && market.status === 'inactive') {
+      market.status = 'active';
+      market.updatedMs = now;
+      this.emit({ kind: 'lifecycle', market, eventType: 'activated', tsMs: now });
+    }
+    return { ok: true, value: market };
+  }
+
+  determineMarket(ticker: string, result: 'yes' | 'no'): EngineResult<Market> {
+    const market = this.markets.get(ticker);
+    if (!market) return fail('market_not_found');
+    if (market.status === 'determined' || market.status === 'finalized') return fail('invalid_order', 'market already determined');
+    const now = this.now();
+    if (market.status !== 'closed') {
+      market.closeMs = Math.min(market.closeMs, now);
+      this.close(market, now);
+    }
+    market.status = 'determined';
+    market.result = result;
+    market.determinationMs = now;
+    market.settlementValue = result === 'yes' ? ONE_DOLLAR : 0;
+    market.updatedMs = now;
+    this.emit({ kind: 'lifecycle', market, eventType: 'determined', tsMs: now });
+    return { ok: true, value: market };
+  }
+
+  /** Settle now (normally this happens settlement_timer_seconds after determination). */
+  settleMarket(ticker: string, result?: 'yes' | 'no'): EngineResult<Market> {
+    const market = this.markets.get(ticker);
+    if (!market) return fail('market_not_found');
+    if (market.status === 'finalized') return { ok: true, value: market };
+    if (market.status !== 'determined') {
+      if (!result) return fail('invalid_order', 'market is not determined; pass a result');
+      const determined = this.determineMarket(ticker, result);
+      if (!determined.ok) return determined;
+    }
+    this.settle(market, this.now());
+    return { ok: true, value: market };
+  }
+
+  private settle(market: Market, now: EpochMs): void {
+    const result: MarketResult = market.result;
+    market.status = 'finalized';
+    market.settledMs = now;
+    market.updatedMs = now;
+    for (const account of this.accounts.values()) {
+      const position = account.positions.get(market.ticker);
+      if (!position) continue;
+      const isWinner = (position.position > 0 && result === 'yes') || (position.position < 0 && result === 'no');
+      const held = Math.abs(position.position);
+      const revenue = isWinner ? held * MICROS_PER_CENTI_PAYOUT : 0;
+      account.cash += revenue;
+      account.realizedTotal += revenue - position.exposure;
+      position.realizedPnl += revenue - position.exposure;
+      this.seq += 1;
+      const settlement: Settlement = {
+        ticker: market.ticker,
+        eventTicker: market.eventTicker,
+        marketResult: result === 'yes' ? 'yes' : 'no',
+        yesCount: Math.max(0, position.position),
+        yesTotalCost: position.position > 0 ? position.exposure : 0,
+        noCount: Math.max(0, -position.position),
+        noTotalCost: position.position < 0 ? position.exposure : 0,
+        revenueCents: isWinner ? held : 0,
+        settledMs: now,
+        feeCost: position.feesPaid,
+        valueCents: result === 'yes' ? 100 : 0,
+        seq: this.seq,
+      };
+      if (!account.isHouse) account.settlements.push(settlement);
+      position.position = 0;
+      position.exposure = 0;
+      position.positionFeeCost = 0;
+      position.lastUpdatedMs = now;
+      account.updatedMs = now;
+      this.emit({ kind: 'position', userId: account.userId, market, position, tsMs: now });
+      account.positions.delete(market.ticker);
+    }
+    market.openInterest = 0;
+    this.emit({ kind: 'lifecycle', market, eventType: 'settled', tsMs: now });
+  }
+
+  // ---------------------------------------------------------------- prices
+
+  /** Re-quote the house market maker around `price` (the book's mid moves; no trade). */
+  movePrice(ticker: string, price: Micros): EngineResult<Market> {
+    const market = this.markets.get(ticker);
+    if (!market) return fail('market_not_found');
+    if (market.status !== 'active') return fail('market_inactive');
+    if (!isOnGrid(price, market.priceRanges)) return fail('invalid_price');
+    market.latent = price;
+    market.target = price;
+    this.activity?.requote(market);
+    return { ok: true, value: market };
+  }
+
+  /** Jump: sweep everything between the old and new price (resting orders there fill), print a trade at `price`, re-quote. */
+  jumpPrice(ticker: string, price: Micros): EngineResult<Market> {
+    const moved = this.movePrice(ticker, price);
+    if (!moved.ok) return moved;
+    this.activity?.sweepTo(moved.value, price);
+    return moved;
+  }
+
+  // ---------------------------------------------------------------- ticker
+
+  /** Emit a ticker event when the top of book, last price, volume or open interest changed. */
+  private maybeEmitTicker(market: Market, now: EpochMs): void {
+    const top = this.topOfBook(market.ticker);
+    let state = this.tickerState.get(market.ticker);
+    if (!state) {
+      state = [-1, -1, -1, -1, -1, -1, -1];
+      this.tickerState.set(market.ticker, state);
+    }
+    const next = [top.bid, top.bidSize, top.ask, top.askSize, market.lastPrice, market.volume, market.openInterest];
+    let changed = false;
+    for (let i = 0; i < next.length; i += 1) {
+      if (state[i] !== next[i]) {
+        state[i] = next[i] ?? 0;
+        changed = true;
+      }
+    }
+    if (changed) this.emit({ kind: 'ticker', market, tsMs: now });
+  }
+
+  /** The total cash owed to traders if every open contract were paid out (for invariant checks). */
+  openInterestTotal(): Centis {
+    let total = 0;
+    for (const m of this.marketList) total += m.openInterest;
+    return total;
+  }
+}

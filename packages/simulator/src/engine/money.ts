@@ -1,0 +1,83 @@
+/**
+ * Exact money rules of the exchange: price grids and Kalshi's fee formula.
+ * Units: prices and money in integer micro-dollars, counts in integer centi-contracts.
+ */
+import { notional } from '../../../kalshi/src/protocol/fixed-point.js';
+import type { Centis, Micros, PriceRange } from './types.js';
+
+export const ONE_DOLLAR: Micros = 1_000_000;
+export { notional };
+
+export const LINEAR_CENT: readonly PriceRange[] = [{ start: 0, end: ONE_DOLLAR, step: 10_000 }];
+export const DECI_CENT_TAPERED: readonly PriceRange[] = [
+  { start: 0, end: 100_000, step: 1_000 },
+  { start: 100_000, end: 900_000, step: 10_000 },
+  { start: 900_000, end: ONE_DOLLAR, step: 1_000 },
+];
+
+/** True when `price` is strictly inside (0, 1) and on one of the ranges' steps. */
+export function isOnGrid(price: Micros, ranges: readonly PriceRange[]): boolean {
+  if (!Number.isSafeInteger(price) || price <= 0 || price >= ONE_DOLLAR) return false;
+  return ranges.some((r) => price >= r.start && price <= r.end && (price - r.start) % r.step === 0);
+}
+
+/** The grid step that applies at `price` (the finest one when ranges meet). */
+export function stepAt(price: Micros, ranges: readonly PriceRange[]): Micros {
+  let step = ONE_DOLLAR;
+  for (const r of ranges) if (price >= r.start && price <= r.end && r.step < step) step = r.step;
+  return step === ONE_DOLLAR ? 10_000 : step;
+}
+
+/** Round `price` down onto the grid, clamped to the tradable interval (0, 1). */
+export function snapToGrid(price: Micros, ranges: readonly PriceRange[]): Micros {
+  const clamped = Math.min(Math.max(price, 1), ONE_DOLLAR - 1);
+  for (const r of ranges) {
+    if (clamped >= r.start && clamped <= r.end) {
+      let snapped = r.start + Math.floor((clamped - r.start) / r.step) * r.step;
+      if (snapped <= 0) snapped = r.start + r.step;
+      if (snapped >= ONE_DOLLAR) snapped = ONE_DOLLAR - r.step;
+      return snapped;
+    }
+  }
+  return 10_000;
+}
+
+/** The next grid price above (`direction` 1) or below (-1) `price`, or null at the edge. */
+export function nextGridPrice(price: Micros, direction: 1 | -1, ranges: readonly PriceRange[]): Micros | null {
+  const step = direction === 1 ? stepAt(price, ranges) : stepAt(price - 1, ranges);
+  const next = price + direction * step;
+  return isOnGrid(next, ranges) ? next : null;
+}
+
+const FEE_UNIT: Micros = 100; // fees are rounded up to $0.0001
+const TAKER_NUMERATOR = 7n; // 0.07 = 7 / 100
+const MAKER_NUMERATOR = 7n; // 0.0175 = 7 / 400
+const MAKER_EXTRA_DIVISOR = 4n;
+
+/**
+ * Kalshi's quadratic trade fee, rounded up to $0.0001:
+ *   taker: ceil_0.0001(m * 0.07 * C * P * (1 - P)),  maker: ceil_0.0001(m * 0.0175 * C * P * (1 - P)).
+ * With C = count/100 contracts and P = price/1e6 dollars, the fee in $0.0001 units is
+ *   m * 7 * count * price * (1e6 - price) / 1e12   (taker), and a further / 4 (maker).
+ * The product reaches ~1e22, beyond 2^53, so it is computed in BigInt.
+ */
+export function tradeFee(args: { price: Micros; count: Centis; isTaker: boolean; multiplier?: number }): Micros {
+  const { price, count, isTaker } = args;
+  const multiplier = BigInt(args.multiplier ?? 1);
+  const numerator =
+    (isTaker ? TAKER_NUMERATOR : MAKER_NUMERATOR) * multiplier * BigInt(count) * BigInt(price) * BigInt(ONE_DOLLAR - price);
+  const denominator = 1_000_000_000_000n * (isTaker ? 1n : MAKER_EXTRA_DIVISOR);
+  const units = (numerator + denominator - 1n) / denominator;
+  return Number(units) * FEE_UNIT;
+}
+
+/** `a * b / c` rounded half away from zero, exact for any safe integers. */
+export function mulDivRound(a: number, b: number, c: number): number {
+  const product = BigInt(a) * BigInt(b);
+  const divisor = BigInt(c);
+  const whole = product / divisor;
+  const rem = product - whole * divisor;
+  const twice = (rem < 0n ? -rem : rem) * 2n;
+  const rounded = twice >= (divisor < 0n ? -divisor : divisor) ? whole + (product < 0n !== divisor < 0n ? -1n : 1n) : whole;
+  return Number(rounded);
+}
