@@ -1,0 +1,66 @@
+import type { ReactNode } from 'react';
+import { Button } from '../../../components/ui/button';
+import { Skeleton } from '../../../components/ui/skeleton';
+import { cn } from '../../../lib/cn';
+import { formatDollars, formatPercent, pnlTone } from '../../../lib/format';
+import { usePositionsStore } from '../stores/positions.store';
+import { ConnectionStatus } from './connection-status';
+
+const toneClass = { gain: 'text-gain', loss: 'text-loss', flat: 'text-foreground' } as const;
+
+function Stat({ label, children, className }: { label: string; children: ReactNode; className?: string }) {
+  return (
+    <div className={cn('min-w-0', className)}>
+      <dt className="text-xs text-muted-foreground">{label}</dt>
+      <dd className="truncate text-sm font-semibold tabular-nums sm:text-base">{children}</dd>
+    </div>
+  );
+}
+
+/** Portfolio value, cash, P&L, position count and connection state; always visible. */
+export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => void; leading?: ReactNode }) {
+  const portfolio = usePositionsStore((state) => state.portfolio);
+  return (
+    <section aria-label="Portfolio summary" className="border-b bg-card px-3 py-2 sm:px-4">
+      <div className="flex flex-wrap items-center gap-x-5 gap-y-2">
+        {leading}
+        {portfolio ? (
+          <dl className="grid flex-1 grid-cols-3 gap-x-4 gap-y-1 sm:flex sm:flex-wrap sm:items-center sm:gap-x-6">
+            <Stat label="Portfolio value">
+              <span data-testid="portfolio-value" className="text-base sm:text-lg">
+                {formatDollars(portfolio.total_value)}
+              </span>
+            </Stat>
+            <Stat label="Cash">{formatDollars(portfolio.cash_balance)}</Stat>
+            <Stat label="Today">
+              <span data-testid="today-pnl" className={toneClass[pnlTone(portfolio.today_pnl)]}>
+                {formatDollars(portfolio.today_pnl, { signed: true })}{' '}
+                <span className="text-xs font-medium">({formatPercent(portfolio.today_pnl_percent)})</span>
+              </span>
+            </Stat>
+            <Stat label="Total P&L">
+              <span className={toneClass[pnlTone(portfolio.total_pnl)]}>{formatDollars(portfolio.total_pnl, { signed: true })}</span>
+            </Stat>
+            <Stat label="Positions">
+              <span data-testid="position-count">{portfolio.position_count}</span>
+            </Stat>
+          </dl>
+        ) : (
+          <div className="flex flex-1 gap-4" aria-busy="true" aria-label="Loading portfolio">
+            <Skeleton className="h-10 w-32" />
+            <Skeleton className="h-10 w-24" />
+            <Skeleton className="h-10 w-24" />
+          </div>
+        )}
+        <div className="ml-auto flex items-center gap-2">
+          <ConnectionStatus />
+          <Button variant="ghost" size="icon" onClick={onRefresh} aria-label="Refresh account data" title="Refresh (r)">
+            <span aria-hidden="true" className="text-lg leading-none">
+              ↻
+            </span>
+          </Button>
+        </div>
+      </div>
+    </section>
+  );
+}
