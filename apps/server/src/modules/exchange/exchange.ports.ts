@@ -1,0 +1,74 @@
+/**
+ * What an account's exchange session needs from the outside world, as small interfaces:
+ * Kalshi's REST API (KalshiRestClient satisfies it), a WebSocket feed (an adapter over
+ * KalshiWsClient), timers and a logger. Tests pass fakes; production passes the real ones.
+ */
+import type { KalshiRestClient } from '@kalshi-desk/kalshi';
+import type { WsDataMessage } from '@kalshi-desk/kalshi/protocol';
+
+/** The REST calls the live engine makes. */
+export type ExchangeRest = Pick<KalshiRestClient, 'getBalance' | 'getPositions' | 'getMarkets' | 'getFills'>;
+
+/** State of the upstream WebSocket as data (the WS client's states). */
+export type FeedState = 'connecting' | 'live' | 'resyncing' | 'backoff' | 'closed';
+
+/**
+ * The account's WebSocket feed: the private channels (market_positions, fill, user_orders)
+ * and market_lifecycle_v2 always, and `ticker` for exactly the markets given by
+ * `setTickerMarkets`. The feed keeps those subscriptions across its own reconnects.
+ */
+export interface ExchangeFeed {
+  start(): void;
+  close(): void;
+  readonly state: FeedState;
+  setTickerMarkets(tickers: readonly string[]): void;
+  onMessage(listener: (message: WsDataMessage) => void): () => void;
+  onState(listener: (state: FeedState, reason: string) => void): () => void;
+}
+
+/** Credentials of a connected account, as the vault hands them over (never logged). */
+export interface AccountCredentials {
+  keyId: string;
+  privateKeyPem: string;
+}
+
+/** Builds the REST client and the feed of one account. */
+export type ExchangeConnector = (credentials: AccountCredentials) => {
+  rest: ExchangeRest;
+  feed: ExchangeFeed;
+};
+
+export interface Scheduler {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export const nodeScheduler: Scheduler = {
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setInterval: (callback, ms) => {
+    const handle = setInterval(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
+
+/** The subset of pino's / Fastify's logger the engine uses. */
+export interface EngineLogger {
+  info(object: Record<string, unknown>, message: string): void;
+  warn(object: Record<string, unknown>, message: string): void;
+  error(object: Record<string, unknown>, message: string): void;
+}
+
+export const silentLogger: EngineLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
