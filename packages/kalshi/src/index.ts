@@ -3,3 +3,4 @@ export * from './protocol/index.js';
 export * from './auth/index.js';
 export * from './clock.js';
 export * from './rest/index.js';
+export * from './ws/index.js';

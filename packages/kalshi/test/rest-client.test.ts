@@ -300,7 +300,9 @@ describe('KalshiRestClient errors and retries', () => {
   it('turns an AbortSignal timeout into KalshiTimeoutError', async () => {
     const hang: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) => {
-        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason instanceof Error ? init.signal.reason : new Error('aborted')));
+        init?.signal?.addEventListener('abort', () =>
+          reject(init.signal?.reason instanceof Error ? init.signal.reason : new Error('aborted')),
+        );
       });
     const { client: c } = client({ fetch: hang, timeoutMs: 20, retry: { maxRetries: 0, baseDelayMs: 1 } });
     const error = await c.getExchangeStatus().catch((e: unknown) => e);
