@@ -145,7 +145,17 @@ export function createPositionStreamController(options: PositionStreamOptions): 
   const openStream = () => {
     closeStream();
     if (mode === 'stream') dispatch({ type: 'transport', transport: hasOpened ? 'reconnecting' : 'connecting' });
-    stream = openEventStream({
+    try {
+      stream = openStreamNow();
+    } catch {
+      // No EventSource in this browser (or it refused the URL): REST polling still works.
+      if (mode === 'stream') fallBackToPolling();
+      else scheduleProbe();
+    }
+  };
+
+  const openStreamNow = (): EventStream =>
+    openEventStream({
       url: POSITIONS_STREAM_URL,
       eventTypes: positionStreamEventTypes,
       createEventSource,
@@ -186,7 +196,6 @@ export function createPositionStreamController(options: PositionStreamOptions): 
         },
       },
     });
-  };
 
   function start() {
     if (mode !== 'stopped') return;
