@@ -132,6 +132,8 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
         volume24h: 0,
         openInterest: 0,
         lastPrice: 0,
+        lastTradeSize: 0,
+        dollarVolume: 0,
         previousPrice: 0,
         previousYesBid: 0,
         previousYesAsk: 0,

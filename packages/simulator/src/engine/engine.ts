@@ -416,6 +416,8 @@ export class Engine {
     market.volume += count;
     market.volume24h += count;
     market.lastPrice = price;
+    market.lastTradeSize = count;
+    market.dollarVolume += notional(price, count);
     market.updatedMs = now;
 
     const oiBefore = this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
@@ -744,6 +746,11 @@ export class Engine {
     if (!moved.ok) return moved;
     this.activity?.sweepTo(moved.value, price);
     return moved;
+  }
+
+  /** Point the background taker at an account whose resting orders it fills now and then. */
+  setActivityTarget(userId: string | null): void {
+    this.activity?.setTarget(userId);
   }
 
   // ---------------------------------------------------------------- ticker

@@ -2,7 +2,7 @@
  * Exact money rules of the exchange: price grids and Kalshi's fee formula.
  * Units: prices and money in integer micro-dollars, counts in integer centi-contracts.
  */
-import { notional } from '../../../kalshi/src/protocol/fixed-point.js';
+import { notional } from '@kalshi-desk/kalshi/protocol';
 import type { Centis, Micros, PriceRange } from './types.js';
 
 export const ONE_DOLLAR: Micros = 1_000_000;

@@ -86,6 +86,9 @@ export interface Market {
   volume24h: Centis;
   openInterest: Centis;
   lastPrice: Micros;
+  lastTradeSize: Centis;
+  /** Notional traded, for the ticker's whole-dollar fields. */
+  dollarVolume: Micros;
   previousPrice: Micros;
   previousYesBid: Micros;
   previousYesAsk: Micros;

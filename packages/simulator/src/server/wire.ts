@@ -4,7 +4,7 @@
  * money as 6-dp strings, counts as 2-dp strings, the few integer-cent fields in cents, and
  * each timestamp in the format Kalshi uses for that field.
  */
-import { formatCount, formatDollars } from '../../../kalshi/src/protocol/fixed-point.js';
+import { formatCount, formatDollars } from '@kalshi-desk/kalshi/protocol';
 import type { Engine } from '../engine/engine.js';
 import { ONE_DOLLAR } from '../engine/money.js';
 import type {
