@@ -14,9 +14,7 @@ export interface ServerConnection {
 }
 
 /** An in-test stand-in for Kalshi's WS endpoint: records upgrades and commands, sends what the test says. */
-export async function startWsServer(
-  onConnection?: (connection: ServerConnection) => void,
-): Promise<{
+export async function startWsServer(onConnection?: (connection: ServerConnection) => void): Promise<{
   url: string;
   connections: ServerConnection[];
   nextConnection(): Promise<ServerConnection>;
