@@ -290,28 +290,39 @@ export class WsHub {
     const tickers = this.tickersOf(params);
     if ((channels as string[]).includes('orderbook_delta') && tickers === null) throw new CommandError(14);
     const useYesPrice = params.use_yes_price === true;
+    // Kalshi answers every `subscribed` first, then the snapshots (recorded ws__orderbook_trade_*).
+    const afterReplies: (() => void)[] = [];
     for (const channel of channels as string[]) {
       const filter = MARKET_FILTERED.has(channel) ? tickers : null;
       const existing = [...conn.subs.values()].find((s) => s.channel === channel);
       if (existing) {
         // Subscribing again is idempotent (Kalshi, Sep 2025): new tickers join the existing sid.
         const added: string[] = [];
-        if (existing.tickers && filter) for (const t of filter) if (!existing.tickers.has(t)) { existing.tickers.add(t); added.push(t); }
+        if (existing.tickers && filter) {
+          for (const t of filter) {
+            if (existing.tickers.has(t)) continue;
+            existing.tickers.add(t);
+            added.push(t);
+          }
+        }
         if (existing.tickers && filter === null && MARKET_FILTERED.has(channel) && channel !== 'orderbook_delta') existing.tickers = null;
         this.reply(conn, { type: 'subscribed', id, msg: { channel, sid: existing.sid } });
-        if (channel === 'orderbook_delta') for (const t of added) this.sendSnapshot(existing, t);
+        if (channel === 'orderbook_delta') afterReplies.push(() => added.forEach((t) => this.sendSnapshot(existing, t)));
         continue;
       }
       const sub: Subscription = { sid: conn.nextSid++, channel, tickers: filter ? new Set(filter) : null, useYesPrice, seq: 0, skipNext: false, conn };
       conn.subs.set(sub.sid, sub);
       this.byChannel.get(channel)?.add(sub);
       this.reply(conn, { type: 'subscribed', id, msg: { channel, sid: sub.sid } });
-      if (channel === 'orderbook_delta' && filter) for (const t of filter) this.sendSnapshot(sub, t);
+      if (channel === 'orderbook_delta' && filter) afterReplies.push(() => filter.forEach((t) => this.sendSnapshot(sub, t)));
       if (channel === 'ticker' && params.send_initial_snapshot === true) {
-        const markets = filter ? filter.map((t) => this.engine.getMarket(t)) : this.engine.listMarkets();
-        for (const m of markets) if (m) this.deliver(sub, 'ticker', this.tickerMsg(m, this.engine.now()), false);
+        afterReplies.push(() => {
+          const markets = filter ? filter.map((t) => this.engine.getMarket(t)) : this.engine.listMarkets();
+          for (const m of markets) if (m) this.deliver(sub, 'ticker', this.tickerMsg(m, this.engine.now()), false);
+        });
       }
     }
+    for (const run of afterReplies) run();
   }
 
   private unsubscribe(conn: Connection, id: number, params: unknown): void {
