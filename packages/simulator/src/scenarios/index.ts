@@ -4,7 +4,7 @@
  *   demo  - the same listings, a funded demo account holding YES and NO positions (some
  *           fractional, one market about to close and settle), and background traders that
  *           move prices and now and then fill the demo account's resting orders
- *   busy  - ~1,000 markets and ~2,000 market updates per simulated second
+ *   busy  - ~1,000 markets and ~4,000 market updates (~2,000 ticker changes) per simulated second
  */
 import type { EngineOptions } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
@@ -17,7 +17,7 @@ export const SCENARIOS: readonly ScenarioName[] = ['demo', 'quiet', 'busy'];
 export function scenarioEngineOptions(name: ScenarioName): Pick<EngineOptions, 'catalog' | 'activity' | 'initialQuotes'> {
   switch (name) {
     case 'busy':
-      return { catalog: { weatherCities: 12, weatherDays: 14 }, activity: { updatesPerSecond: 2_000, tradeProbability: 0.2 }, initialQuotes: true };
+      return { catalog: { weatherCities: 12, weatherDays: 14 }, activity: { updatesPerSecond: 4_000, tradeProbability: 0.2 }, initialQuotes: true };
     case 'demo':
       return { catalog: { weatherCities: 3, weatherDays: 2 }, activity: { updatesPerSecond: 25, tradeProbability: 0.25, targetFillProbability: 0.02 }, initialQuotes: true };
     default:
@@ -67,5 +67,6 @@ export function seedDemoPortfolio(engine: Engine, userId: string): void {
 
   // One held market closes in three minutes; it is determined 30 s later and settles 60 s after that.
   const soon = sports[0];
-  if (soon) engine.setCloseTime(soon.ticker, engine.now() + 3 * 60_000);
+  const event = soon ? engine.getEvent(soon.eventTicker) : undefined;
+  for (const ticker of event?.marketTickers ?? []) engine.setCloseTime(ticker, engine.now() + 3 * 60_000);
 }
