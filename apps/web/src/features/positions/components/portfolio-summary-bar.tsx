@@ -12,7 +12,7 @@ function Stat({ label, children, className }: { label: string; children: ReactNo
   return (
     <div className={cn('min-w-0', className)}>
       <dt className="text-xs text-muted-foreground">{label}</dt>
-      <dd className="truncate text-sm font-semibold tabular-nums sm:text-base">{children}</dd>
+      <dd className="text-sm font-semibold tabular-nums sm:text-base">{children}</dd>
     </div>
   );
 }
@@ -25,7 +25,7 @@ export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => v
       <div className="flex flex-wrap items-center gap-x-5 gap-y-2">
         {leading}
         {portfolio ? (
-          <dl className="grid flex-1 grid-cols-3 gap-x-4 gap-y-1 sm:flex sm:flex-wrap sm:items-center sm:gap-x-6">
+          <dl className="order-last grid w-full grid-cols-3 gap-x-3 gap-y-1 sm:order-none sm:flex sm:w-auto sm:flex-1 sm:flex-wrap sm:items-center sm:gap-x-6">
             <Stat label="Portfolio value">
               <span data-testid="portfolio-value" className="text-base sm:text-lg">
                 {formatDollars(portfolio.total_value)}
@@ -35,7 +35,7 @@ export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => v
             <Stat label="Today">
               <span data-testid="today-pnl" className={toneClass[pnlTone(portfolio.today_pnl)]}>
                 {formatDollars(portfolio.today_pnl, { signed: true })}{' '}
-                <span className="text-xs font-medium">({formatPercent(portfolio.today_pnl_percent)})</span>
+                <span className="block text-xs font-medium sm:inline">({formatPercent(portfolio.today_pnl_percent)})</span>
               </span>
             </Stat>
             <Stat label="Total P&L">
@@ -46,7 +46,7 @@ export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => v
             </Stat>
           </dl>
         ) : (
-          <div className="flex flex-1 gap-4" aria-busy="true" aria-label="Loading portfolio">
+          <div className="order-last flex w-full gap-4 sm:order-none sm:w-auto sm:flex-1" aria-busy="true" aria-label="Loading portfolio">
             <Skeleton className="h-10 w-32" />
             <Skeleton className="h-10 w-24" />
             <Skeleton className="h-10 w-24" />

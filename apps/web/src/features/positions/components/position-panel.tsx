@@ -15,10 +15,10 @@ export const VIRTUALIZE_ABOVE = 50;
 const ESTIMATED_CARD_HEIGHT = 148;
 
 const sortOptions: readonly { value: PositionSort; label: string }[] = [
-  { value: 'pnl_desc', label: 'P&L: best first' },
-  { value: 'pnl_asc', label: 'P&L: worst first' },
+  { value: 'pnl_desc', label: 'Best P&L' },
+  { value: 'pnl_asc', label: 'Worst P&L' },
   { value: 'exposure', label: 'Exposure' },
-  { value: 'expiry', label: 'Expiry: soonest' },
+  { value: 'expiry', label: 'Expiry' },
   { value: 'event', label: 'Event' },
 ];
 const pnlOptions: readonly { value: PnlFilter; label: string }[] = [
