@@ -152,20 +152,75 @@ describe('KalshiWsClient', () => {
       cmd: 'update_subscription',
       params: { sids: [7], market_tickers: [TICKER], action: 'get_snapshot' },
     });
+    // The ok shares the sid's counter here (seq 5); the sequence stays continuous through it.
     connection.send({ type: 'ok', id: request.id, sid: 7, seq: 5, msg: { market_tickers: [TICKER] } });
-    connection.send(delta(7, 5)); // still stale: withheld
+    connection.send(delta(7, 6)); // still stale: withheld
     const resynced = nextEvent(client, 'resynced');
-    connection.send(snapshot(7, 6, [['0.4500', '9.00']]));
-    connection.send(delta(7, 7));
+    connection.send(snapshot(7, 7, [['0.4500', '9.00']]));
+    connection.send(delta(7, 8));
     await resynced;
     await until(() => messages.length === 4);
     expect(messages.map((m) => [m.type, 'seq' in m ? m.seq : undefined])).toEqual([
       ['orderbook_snapshot', 1],
       ['orderbook_delta', 2],
-      ['orderbook_snapshot', 6],
-      ['orderbook_delta', 7],
+      ['orderbook_snapshot', 7],
+      ['orderbook_delta', 8],
     ]);
+    expect(connection.commands.filter((c) => c['cmd'] === 'update_subscription')).toHaveLength(1);
     expect(states).toEqual(['connecting', 'live', 'resyncing', 'live']);
+  });
+
+  it('tracks one seq per sid when Kalshi merges two order-book subscriptions into one sid', async () => {
+    const { server, client, messages } = await setup();
+    client.start();
+    const first = client.subscribe({ channels: ['orderbook_delta'], marketTickers: ['A'] });
+    const connection = await server.nextConnection();
+    await acceptSubscribe(connection, 1);
+    await first;
+    const second = client.subscribe({ channels: ['orderbook_delta'], marketTickers: ['B'] });
+    await acceptSubscribe(connection, 1); // merged: same sid
+    const [handleB] = await second;
+    const book = (ticker: string, seq: number) => ({
+      type: 'orderbook_snapshot',
+      sid: 1,
+      seq,
+      msg: { market_ticker: ticker },
+    });
+    const change = (ticker: string, seq: number) => ({
+      type: 'orderbook_delta',
+      sid: 1,
+      seq,
+      msg: { market_ticker: ticker, price_dollars: '0.5000', delta_fp: '1.00', side: 'yes' },
+    });
+    connection.send(book('A', 1));
+    connection.send(book('B', 2));
+    connection.send(change('A', 3));
+    connection.send(change('B', 5)); // seq 4 lost
+    const request = await connection.nextCommand();
+    expect(request).toMatchObject({
+      cmd: 'update_subscription',
+      params: { sids: [1], action: 'get_snapshot' },
+    });
+    expect([...((request.params?.['market_tickers'] ?? []) as string[])].sort()).toEqual(['A', 'B']);
+    expect(client.subscriptions().map((s) => s.isStale)).toEqual([true, true]);
+    connection.send({ type: 'ok', id: request.id, sid: 1 });
+    connection.send(book('A', 6));
+    connection.send(book('B', 7));
+    connection.send(change('B', 8));
+    await until(() => messages.length === 6);
+    expect(messages.map((m) => ('seq' in m ? m.seq : 0))).toEqual([1, 2, 3, 6, 7, 8]);
+    expect(client.state).toBe('live');
+
+    if (!handleB) throw new Error('no handle');
+    const removed = client.unsubscribe(handleB);
+    const command = await connection.nextCommand();
+    expect(command).toMatchObject({
+      cmd: 'update_subscription',
+      params: { sids: [1], market_tickers: ['B'], action: 'delete_markets' },
+    });
+    connection.send({ type: 'ok', id: command.id, sid: 1, msg: { market_tickers: ['A'] } });
+    await removed;
+    expect(client.subscriptions().map((s) => s.marketTickers)).toEqual([['A']]);
   });
 
   it('falls back to unsubscribe + subscribe when get_snapshot is refused', async () => {

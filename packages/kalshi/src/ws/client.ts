@@ -99,12 +99,10 @@ interface Entry {
   useYesPrice: boolean | undefined;
   sendInitialSnapshot: boolean | undefined;
   sid: number | undefined;
-  lastSeq: number | undefined;
   /** True after a `stale` event until the matching `resynced`. */
   stale: boolean;
   /** Orderbook markets whose book has no valid snapshot yet. */
   awaitingSnapshot: Set<string>;
-  snapshotRequestInFlight: boolean;
   waiters: { resolve: () => void; reject: (error: Error) => void }[];
 }
 
@@ -147,6 +145,9 @@ export class KalshiWsClient {
   private nextEntryKey = 1;
   private readonly entries = new Map<number, Entry>();
   private readonly pending = new Map<number, PendingCommand>();
+  /** Last seq seen per sid on the current connection (one counter per sid, shared by its markets). */
+  private readonly lastSeqBySid = new Map<number, number>();
+  private readonly snapshotRequested = new Set<number>();
   private livenessTimer: TimerHandle | undefined;
   private reconnectTimer: TimerHandle | undefined;
 
@@ -271,8 +272,20 @@ export class KalshiWsClient {
     this.entries.delete(entry.key);
     this.rejectWaiters(entry, new KalshiWsCommandError('unsubscribed', undefined));
     this.refreshState();
-    if (entry.sid !== undefined && this.isOpen()) {
+    if (entry.sid === undefined || !this.isOpen()) return;
+    const sharing = this.entriesBySid(entry.sid);
+    if (sharing.length === 0) {
       await this.sendCommand({ cmd: 'unsubscribe', params: { sids: [entry.sid] } });
+      return;
+    }
+    // Kalshi merged this subscription with another one: remove only the markets nobody else wants.
+    const kept = new Set(sharing.flatMap((e) => e.marketTickers ?? []));
+    const drop = (entry.marketTickers ?? []).filter((t) => !kept.has(t));
+    if (drop.length > 0) {
+      await this.sendCommand({
+        cmd: 'update_subscription',
+        params: { sids: [entry.sid], market_tickers: drop, action: 'delete_markets' },
+      });
     }
   }
 
@@ -344,10 +357,10 @@ export class KalshiWsClient {
       this.attempt = 0;
     }
     this.openedAt = undefined;
+    this.lastSeqBySid.clear();
+    this.snapshotRequested.clear();
     for (const entry of this.entries.values()) {
       entry.sid = undefined;
-      entry.lastSeq = undefined;
-      entry.snapshotRequestInFlight = false;
       if (entry.channel === SEQUENCED_CHANNEL)
         for (const t of entry.marketTickers ?? []) entry.awaitingSnapshot.add(t);
       this.markStale(entry, 'disconnected');
@@ -449,6 +462,10 @@ export class KalshiWsClient {
       this.finishCommand(id, pending, error);
       return;
     }
+    if (reply.type !== 'subscribed' && reply.sid !== undefined && reply.seq !== undefined) {
+      // If replies share the sid's counter, keep the sequence continuous through them.
+      if (this.lastSeqBySid.get(reply.sid) === reply.seq - 1) this.lastSeqBySid.set(reply.sid, reply.seq);
+    }
     if (!pending || id === undefined) return;
     pending.replies.push(reply);
     if (reply.type === 'subscribed') {
@@ -461,13 +478,27 @@ export class KalshiWsClient {
       if (pending.entries.length === 0) this.finishCommand(id, pending);
       return;
     }
+    const [only] = pending.entries;
+    if (only && pending.entries.length === 1 && reply.sid !== undefined) {
+      // A repeated subscribe may be merged into an existing subscription and answered with ok.
+      pending.entries.length = 0;
+      this.onSubscribed(only, reply.sid);
+    } else if (pending.entries.length > 0) {
+      this.finishCommand(
+        id,
+        pending,
+        new KalshiWsCommandError(`subscribe answered with ${reply.type} and no sid`, undefined),
+      );
+      return;
+    }
     this.finishCommand(id, pending);
   }
 
   private onSubscribed(entry: Entry, sid: number): void {
     if (!this.entries.has(entry.key)) return; // unsubscribed meanwhile
+    // A sid shared with another entry (Kalshi merges repeated subscribes) keeps its sequence.
+    if (![...this.entries.values()].some((e) => e !== entry && e.sid === sid)) this.lastSeqBySid.delete(sid);
     entry.sid = sid;
-    entry.lastSeq = undefined;
     const waiters = entry.waiters.splice(0);
     for (const w of waiters) w.resolve();
     this.maybeResynced(entry);
@@ -476,38 +507,41 @@ export class KalshiWsClient {
   private onSequenced(
     message: Extract<WsDataMessage, { type: 'orderbook_snapshot' | 'orderbook_delta' }>,
   ): void {
-    const entry = this.entryBySid(message.sid);
+    const sid = message.sid;
+    const holders = this.entriesBySid(sid);
     // A sid we no longer hold (replaced during a resync): its book data must not leak out.
-    if (!entry) return;
+    if (holders.length === 0) return;
     const ticker = message.msg.market_ticker;
     if (message.type === 'orderbook_snapshot') {
       // Any snapshot is a new baseline for the sid (whether get_snapshot consumes a seq is undocumented).
-      entry.lastSeq = message.seq;
-      entry.awaitingSnapshot.delete(ticker);
-      if (entry.awaitingSnapshot.size === 0) entry.snapshotRequestInFlight = false;
+      this.lastSeqBySid.set(sid, message.seq);
+      for (const entry of holders) entry.awaitingSnapshot.delete(ticker);
+      if (holders.every((e) => e.awaitingSnapshot.size === 0)) this.snapshotRequested.delete(sid);
       this.events.emit('message', message);
-      this.maybeResynced(entry);
+      for (const entry of holders) this.maybeResynced(entry);
       return;
     }
-    const expected = entry.lastSeq === undefined ? undefined : entry.lastSeq + 1;
-    entry.lastSeq = message.seq;
-    if (expected === undefined || message.seq !== expected) {
-      for (const t of entry.marketTickers ?? [ticker]) entry.awaitingSnapshot.add(t);
-      this.markStale(entry, 'seq_gap');
-      this.requestSnapshot(entry);
+    const last = this.lastSeqBySid.get(sid);
+    this.lastSeqBySid.set(sid, message.seq);
+    if (last === undefined || message.seq !== last + 1) {
+      // Every book of the sid may have missed the lost message.
+      for (const entry of holders) {
+        for (const t of entry.marketTickers ?? [ticker]) entry.awaitingSnapshot.add(t);
+        this.markStale(entry, 'seq_gap');
+      }
+      this.requestSnapshot(sid);
       return;
     }
-    if (entry.awaitingSnapshot.has(ticker)) return; // the book is stale until its snapshot
+    if (holders.some((e) => e.awaitingSnapshot.has(ticker))) return; // stale until its snapshot
     this.events.emit('message', message);
   }
 
   // ---- resync ------------------------------------------------------------------------
 
-  private requestSnapshot(entry: Entry): void {
-    if (entry.snapshotRequestInFlight || entry.sid === undefined || !this.isOpen()) return;
-    entry.snapshotRequestInFlight = true;
-    const sid = entry.sid;
-    const tickers = [...entry.awaitingSnapshot];
+  private requestSnapshot(sid: number): void {
+    if (this.snapshotRequested.has(sid) || !this.isOpen()) return;
+    this.snapshotRequested.add(sid);
+    const tickers = [...new Set(this.entriesBySid(sid).flatMap((e) => [...e.awaitingSnapshot]))];
     this.sendCommand({
       cmd: 'update_subscription',
       params: { sids: [sid], market_tickers: tickers, action: 'get_snapshot' },
@@ -517,19 +551,20 @@ export class KalshiWsClient {
         // get_snapshot refused (older exchange, or error 13): fall back to a fresh
         // subscription, whose first messages are snapshots with seq restarting at 1.
         this.reportError(error, 'get_snapshot');
-        this.resubscribe(entry, sid);
+        this.resubscribe(sid);
       });
   }
 
-  private resubscribe(entry: Entry, oldSid: number): void {
-    if (!this.entries.has(entry.key) || entry.sid !== oldSid || !this.isOpen()) return;
-    entry.sid = undefined;
-    entry.lastSeq = undefined;
-    entry.snapshotRequestInFlight = true;
+  private resubscribe(oldSid: number): void {
+    const holders = this.entriesBySid(oldSid);
+    if (holders.length === 0 || !this.isOpen()) return;
+    for (const entry of holders) entry.sid = undefined;
+    this.lastSeqBySid.delete(oldSid);
+    this.snapshotRequested.delete(oldSid);
     this.sendCommand({ cmd: 'unsubscribe', params: { sids: [oldSid] } }).catch((error: unknown) =>
       this.reportError(error, 'unsubscribe for resync'),
     );
-    this.sendSubscribe([entry]);
+    for (const entry of holders) this.sendSubscribe([entry]);
   }
 
   private markStale(entry: Entry, reason: StaleReason): void {
@@ -542,7 +577,6 @@ export class KalshiWsClient {
   private maybeResynced(entry: Entry): void {
     if (!entry.stale || entry.sid === undefined || entry.awaitingSnapshot.size > 0) return;
     entry.stale = false;
-    entry.snapshotRequestInFlight = false;
     this.events.emit('resynced', { subscription: this.snapshotOf(entry) });
     this.refreshState();
   }
@@ -643,10 +677,8 @@ export class KalshiWsClient {
       useYesPrice: options.useYesPrice,
       sendInitialSnapshot: options.sendInitialSnapshot,
       sid: undefined,
-      lastSeq: undefined,
       stale: false,
       awaitingSnapshot: new Set(),
-      snapshotRequestInFlight: false,
       waiters: [],
     };
     this.entries.set(entry.key, entry);
@@ -667,9 +699,8 @@ export class KalshiWsClient {
     return entry;
   }
 
-  private entryBySid(sid: number): Entry | undefined {
-    for (const entry of this.entries.values()) if (entry.sid === sid) return entry;
-    return undefined;
+  private entriesBySid(sid: number): Entry[] {
+    return [...this.entries.values()].filter((e) => e.sid === sid);
   }
 
   private snapshotOf(entry: Entry): WsSubscriptionSnapshot {
