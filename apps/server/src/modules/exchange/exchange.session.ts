@@ -74,7 +74,10 @@ export interface AccountSessionDeps {
 type SyncKind = 'initial' | 'reconnect' | 'reconcile';
 
 const MAX_POSITION_PAGES = 100;
+const MAX_FILL_PAGES = 20;
 const MARKETS_PER_REQUEST = 100;
+/** Fills kept in memory for entry times (the database keeps all of them). */
+const RECENT_FILLS = 2_000;
 
 export class AccountSession {
   readonly tracker: PositionTracker;
@@ -92,6 +95,9 @@ export class AccountSession {
   private readonly dirtyTickers = new Set<string>();
   private readonly deletedTickers = new Set<string>();
   private isCashDirty = false;
+  /** Newest fill we know (ms); fills after it are fetched from REST on every sync. */
+  private lastFillTs: number | null = null;
+  private readonly recentFills = new Map<string, TrackedFill>();
   private persistChain: Promise<void> = Promise.resolve();
   private cacheTimer: unknown = null;
   private balanceTimer: unknown = null;
@@ -243,8 +249,17 @@ export class AccountSession {
   private async runSync(kind: SyncKind): Promise<void> {
     this.buffered = [];
     try {
-      const snapshot = await this.fetchSnapshot(kind === 'initial');
+      const { snapshot, recovered } = await this.fetchSnapshot();
       if (this.isStopped) return;
+      if (recovered.length > 0) {
+        this.persist(() => this.deps.repository?.saveFills(this.userId, recovered));
+        if (kind !== 'initial') {
+          this.deps.logger.info(
+            { userId: this.userId, fills: recovered.length },
+            'recovered fills the feed did not deliver',
+          );
+        }
+      }
       const { changes, drift } = this.tracker.loadSnapshot(snapshot);
       if (drift.length > 0 && kind === 'reconcile') {
         this.deps.logger.warn(
@@ -288,7 +303,7 @@ export class AccountSession {
     }, this.timings.snapshotRetryMs);
   }
 
-  private async fetchSnapshot(withEntryTimes: boolean): Promise<TrackerSnapshot> {
+  private async fetchSnapshot(): Promise<{ snapshot: TrackerSnapshot; recovered: TrackedFill[] }> {
     const { rest } = this.deps;
     const positions: MarketPosition[] = [];
     let cursor: string | undefined;
@@ -311,13 +326,50 @@ export class AccountSession {
       const response = await rest.getMarkets({ tickers: chunk, limit: chunk.length });
       markets.push(...response.markets);
     }
-    const snapshot: TrackerSnapshot = { positions, markets, balance };
-    if (withEntryTimes) snapshot.entryTimes = await this.entryTimes(positions);
-    return snapshot;
+    const recovered = await this.recoverFills();
+    return { snapshot: { positions, markets, balance, entryTimes: this.entryTimes(positions) }, recovered };
   }
 
-  /** Entry times of positions not already known: from stored fills plus Kalshi's recent fills. */
-  private async entryTimes(positions: readonly MarketPosition[]): Promise<Map<string, number>> {
+  /**
+   * Fills the exchange has and we may have missed (while disconnected, or before we started):
+   * everything since the newest fill we know, or the latest page when we know none. They are
+   * stored (the audit trail must not lose a fill) and feed the entry times.
+   */
+  private async recoverFills(): Promise<TrackedFill[]> {
+    const found: TrackedFill[] = [];
+    const since = this.lastFillTs;
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_FILL_PAGES; page++) {
+      const response = await this.deps.rest.getFills({
+        limit: since === null ? 200 : 1000,
+        ...(since === null ? {} : { min_ts: Math.floor(since / 1000) - 1 }),
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const fill of response.fills) {
+        const tracked = fillFromRest(fill);
+        if (!this.recentFills.has(tracked.tradeId)) found.push(tracked);
+      }
+      const next = response.cursor;
+      if (since === null || !next || next === cursor) break;
+      cursor = next;
+    }
+    this.rememberFills(found);
+    return found;
+  }
+
+  private rememberFills(fills: readonly TrackedFill[]): void {
+    for (const fill of fills) {
+      this.recentFills.set(fill.tradeId, fill);
+      if (this.lastFillTs === null || fill.ts > this.lastFillTs) this.lastFillTs = fill.ts;
+    }
+    for (const key of this.recentFills.keys()) {
+      if (this.recentFills.size <= RECENT_FILLS) break;
+      this.recentFills.delete(key);
+    }
+  }
+
+  /** Entry times of positions whose opening we have not seen, from the fills we know. */
+  private entryTimes(positions: readonly MarketPosition[]): Map<string, number> {
     const unknown = new Map<string, number>();
     for (const row of positions) {
       const position = parseCount(row.position_fp);
@@ -327,19 +379,7 @@ export class AccountSession {
       unknown.set(row.ticker, position);
     }
     if (unknown.size === 0) return new Map();
-    const fills = new Map<string, TrackedFill>();
-    try {
-      for (const fill of (await this.deps.repository?.listFills(this.userId)) ?? [])
-        fills.set(fill.tradeId, fill);
-      const recent = await this.deps.rest.getFills({ limit: 200 });
-      for (const fill of recent.fills) fills.set(fill.trade_id, fillFromRest(fill));
-    } catch (error) {
-      this.deps.logger.warn(
-        { userId: this.userId, err: errorText(error) },
-        'could not read fills for entry times',
-      );
-    }
-    return entryTimesFromFills({ positions: unknown, fills: [...fills.values()] });
+    return entryTimesFromFills({ positions: unknown, fills: [...this.recentFills.values()] });
   }
 
   private async refreshBalance(): Promise<void> {
@@ -395,6 +435,7 @@ export class AccountSession {
     }
     if (changes.fills.length > 0) {
       const fills = changes.fills;
+      this.rememberFills(fills);
       this.persist(() => this.deps.repository?.saveFills(this.userId, fills));
       this.scheduleBalanceRefresh();
     }
@@ -464,6 +505,7 @@ export class AccountSession {
         cash: cached.cash ?? 0,
       });
       if (cached.asOf !== null) this.confirmedAt = cached.asOf;
+      this.rememberFills(await repository.listFills(this.userId));
     } catch (error) {
       this.deps.logger.warn({ userId: this.userId, err: errorText(error) }, 'position cache unreadable');
     }
