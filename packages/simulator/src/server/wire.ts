@@ -65,6 +65,7 @@ export function marketJson(engine: Engine, m: Market): Json {
     no_bid_dollars: price4(ONE_DOLLAR - top.ask),
     no_sub_title: m.noSubTitle,
     notional_value_dollars: '1.0000',
+    occurrence_datetime: rfc3339(m.expectedExpirationMs),
     open_interest_fp: count2(m.openInterest),
     open_time: rfc3339(m.openMs),
     previous_price_dollars: price4(m.previousPrice),
