@@ -28,6 +28,7 @@ import {
   wsReplySchema,
   wsSubscribeCommandSchema,
 } from '../src/protocol/index.js';
+import { KalshiApiError, KalshiRestClient } from '../src/rest/index.js';
 import { findRecordingsDir, loadRecordings, type RestRecording } from '../src/testing/recordings.js';
 
 const dir = findRecordingsDir();
@@ -125,6 +126,22 @@ describe.skipIf(!dir)('recorded Kalshi demo responses', () => {
       });
     },
   );
+
+  it('turns every recorded error response into a KalshiApiError carrying its code', async () => {
+    const errors = cases.filter((c) => (c.meta?.status ?? 200) >= 400);
+    expect(errors.length).toBe(Object.keys(expectedErrorCodes).length);
+    for (const recording of errors) {
+      const status = recording.meta?.status ?? 0;
+      const client = new KalshiRestClient({
+        baseUrl: 'https://replay.test/trade-api/v2',
+        retry: { maxRetries: 0, baseDelayMs: 1 },
+        fetch: () => Promise.resolve(new Response(recording.raw, { status })),
+      });
+      const error = await client.getExchangeStatus().catch((e: unknown) => e);
+      expect(error, recording.name).toBeInstanceOf(KalshiApiError);
+      expect(error, recording.name).toMatchObject({ status, code: expectedErrorCodes[recording.name] });
+    }
+  });
 
   it('keeps details of nested and flat error bodies', () => {
     const byName = new Map(cases.map((c) => [c.name, c]));

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type { z } from 'zod';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it as vitestIt, type TestFunction } from 'vitest';
 import { createSigner, signingPath, type KalshiSigner } from '../auth/signer.js';
 import {
   bareMsgErrorBodySchema,
@@ -44,6 +44,8 @@ export interface ExchangeContractSuiteOptions {
   teardown?: () => Promise<void>;
   /** Max time for one network wait inside a test. Default 5000 ms. */
   waitMs?: number;
+  /** Time allowed for setup and teardown. Default 30000 ms. */
+  setupTimeoutMs?: number;
 }
 
 interface RawResponse {
@@ -56,6 +58,9 @@ type SignMode = 'valid' | 'none' | 'wrong-key';
 export function runExchangeContractSuite(options: ExchangeContractSuiteOptions): void {
   const waitMs = options.waitMs ?? 5_000;
 
+  // Each test may wait up to waitMs several times (HTTP + WebSocket).
+  const it = (name: string, fn: TestFunction) => vitestIt(name, fn, waitMs * 4);
+
   describe(`Kalshi exchange contract: ${options.name}`, () => {
     let exchange: ExchangeUnderTest;
     let signer: KalshiSigner;
@@ -66,11 +71,11 @@ export function runExchangeContractSuite(options: ExchangeContractSuiteOptions):
       signer = createSigner({ keyId: exchange.keyId, privateKeyPem: exchange.privateKeyPem });
       // Same key id, a different private key: the signature cannot verify.
       wrongSigner = createSigner({ keyId: exchange.keyId, privateKeyPem: getTestRsaKey(97).privateKeyPem });
-    });
+    }, options.setupTimeoutMs ?? 30_000);
 
     afterAll(async () => {
       await options.teardown?.();
-    });
+    }, options.setupTimeoutMs ?? 30_000);
 
     async function call(
       method: string,
