@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FixedPointError,
@@ -166,5 +167,36 @@ describe('cents and notional helpers', () => {
   it('reports decimals for byte-exact re-formatting', () => {
     expect(decimalsOf('0.018900')).toBe(6);
     expect(decimalsOf('10')).toBe(0);
+  });
+});
+
+describe('fixed-point properties', () => {
+  it('format then parse is the identity for every safe integer at 6 decimals and every count', () => {
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (value) => {
+        expect(parseDollars(formatDollars(value, 6))).toBe(value);
+        expect(parseCount(formatCount(value))).toBe(value);
+      }),
+      { seed: 20261124, numRuns: 2000 },
+    );
+  });
+
+  it('parse then format reproduces every canonical decimal string byte-for-byte', () => {
+    const canonical = fc
+      .tuple(
+        fc.boolean(),
+        fc.nat({ max: 999_999_999 }),
+        fc
+          .integer({ min: 0, max: 6 })
+          .chain((d) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: d, maxLength: d })),
+      )
+      .map(([negative, whole, frac]) => `${negative ? '-' : ''}${whole}${frac === '' ? '' : `.${frac}`}`)
+      .filter((text) => !/^-0(\.0*)?$/.test(text)); // "-0.00" has no distinct integer
+    fc.assert(
+      fc.property(canonical, (text) => {
+        expect(formatDollarsAt(parseDollars(text), decimalsOf(text))).toBe(text);
+      }),
+      { seed: 20261124, numRuns: 2000 },
+    );
   });
 });

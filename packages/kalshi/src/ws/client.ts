@@ -200,12 +200,16 @@ export class KalshiWsClient {
     this.setState('closed');
     if (!socket || socket.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
-      socket.once('close', () => resolve());
+      // A peer that never completes the close handshake must not hold close() open.
+      const fallback = this.clock.setTimeout(() => socket.terminate(), 1_000);
+      socket.once('close', () => {
+        this.clock.clearTimeout(fallback);
+        resolve();
+      });
       try {
         socket.close();
       } catch {
         socket.terminate();
-        resolve();
       }
     });
   }
