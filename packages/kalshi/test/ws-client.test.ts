@@ -73,16 +73,17 @@ async function until(condition: () => boolean): Promise<void> {
 describe('KalshiWsClient', () => {
   it('signs the upgrade with GET and the WS path', async () => {
     const key = getTestRsaKey();
-    const { server, client, clock } = await setup({
+    const { server, client } = await setup({
       credentials: { keyId: 'ws-key', privateKeyPem: key.privateKeyPem },
+      wallClock: () => 1_781_159_385_771,
     });
     client.start();
     const connection = await server.nextConnection();
     expect(connection.headers['kalshi-access-key']).toBe('ws-key');
-    expect(connection.headers['kalshi-access-timestamp']).toBe(String(clock.now()));
+    expect(connection.headers['kalshi-access-timestamp']).toBe('1781159385771');
     const ok = verify(
       'sha256',
-      Buffer.from(`${clock.now()}GET/trade-api/ws/v2`),
+      Buffer.from('1781159385771GET/trade-api/ws/v2'),
       {
         key: key.publicKeyPem,
         padding: constants.RSA_PKCS1_PSS_PADDING,

@@ -59,7 +59,14 @@ export type WebSocketConstructor = new (url: string, options?: ClientOptions) =>
 export interface KalshiWsClientOptions {
   url: string;
   credentials?: KalshiCredentials;
+  /** Drives liveness, backoff and command timeouts (a FakeClock in tests). */
   clock?: Clock;
+  /**
+   * Real time for the upgrade's signature timestamp, which Kalshi checks against its own
+   * clock; kept apart from `clock` so a fake clock never produces an expired signature.
+   * Default Date.now.
+   */
+  wallClock?: () => number;
   /** No data and no ping for this long means the socket is dead. Default 30000. */
   livenessTimeoutMs?: number;
   backoff?: WsBackoffOptions;
@@ -127,6 +134,7 @@ export class KalshiWsClient {
   private readonly url: string;
   private readonly signer: KalshiSigner | undefined;
   private readonly clock: Clock;
+  private readonly wallClock: () => number;
   private readonly livenessTimeoutMs: number;
   private readonly backoff: Required<WsBackoffOptions>;
   private readonly random: () => number;
@@ -155,6 +163,7 @@ export class KalshiWsClient {
     this.url = options.url;
     this.signer = options.credentials ? createSigner(options.credentials) : undefined;
     this.clock = options.clock ?? systemClock;
+    this.wallClock = options.wallClock ?? Date.now;
     this.livenessTimeoutMs = options.livenessTimeoutMs ?? 30_000;
     this.backoff = {
       initialMs: options.backoff?.initialMs ?? 2_000,
@@ -312,7 +321,7 @@ export class KalshiWsClient {
             ...this.signer.headers({
               method: 'GET',
               path: signingPath(this.url),
-              timestampMs: Math.round(this.clock.now()),
+              timestampMs: Math.round(this.wallClock()),
             }),
           }
         : {};
