@@ -17,7 +17,7 @@ export const SCENARIOS: readonly ScenarioName[] = ['demo', 'quiet', 'busy'];
 export function scenarioEngineOptions(name: ScenarioName): Pick<EngineOptions, 'catalog' | 'activity' | 'initialQuotes'> {
   switch (name) {
     case 'busy':
-      return { catalog: { weatherCities: 12, weatherDays: 14 }, activity: { updatesPerSecond: 4_000, tradeProbability: 0.2 }, initialQuotes: true };
+      return { catalog: { weatherCities: 12, weatherDays: 14 }, activity: { updatesPerSecond: 4_000, tradeProbability: 0.2, stepMs: 20 }, initialQuotes: true };
     case 'demo':
       return { catalog: { weatherCities: 3, weatherDays: 2 }, activity: { updatesPerSecond: 25, tradeProbability: 0.25, targetFillProbability: 0.02 }, initialQuotes: true };
     default:

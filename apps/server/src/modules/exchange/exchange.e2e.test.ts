@@ -5,13 +5,13 @@
  * are shortened so nothing waits for seconds.
  */
 import { randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import { KalshiRestClient } from '@kalshi-desk/kalshi';
 import { formatDollars, notional, parseCount, parseDollars, type Fill } from '@kalshi-desk/kalshi/protocol';
 import { ManualClock, startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../shared/clock.js';
-import { migrate, wrapPglite, type Database } from '../../shared/db/database.js';
+import type { Database } from '../../shared/db/database.js';
+import { createTestDatabase } from '../../shared/db/testing.js';
 import { users } from '../account/account.tables.js';
 import { PositionsRepository } from '../positions/positions.repository.js';
 import { InProcessEventBus, type AccountEvent } from '../stream/stream.bus.js';
@@ -34,17 +34,14 @@ beforeAll(async () => {
     clock: new ManualClock(Date.now()),
     heartbeatMs: 100,
   });
-  database = wrapPglite(new PGlite());
-  await migrate(database);
-  await database.db
-    .insert(users)
-    .values({
-      id: USER,
-      exchangeUrl: sim.restBaseUrl,
-      keyId: sim.demoAccount.keyId,
-      createdAt: new Date(),
-      lastLoginAt: new Date(),
-    });
+  database = await createTestDatabase();
+  await database.db.insert(users).values({
+    id: USER,
+    exchangeUrl: sim.restBaseUrl,
+    keyId: sim.demoAccount.keyId,
+    createdAt: new Date(),
+    lastLoginAt: new Date(),
+  });
   repository = new PositionsRepository(database.db);
   const bus = new InProcessEventBus();
   bus.subscribe(USER, (envelope) => events.push(envelope.event));
@@ -65,7 +62,9 @@ beforeAll(async () => {
   const credentials = { keyId: sim.demoAccount.keyId, privateKeyPem: sim.demoAccount.privateKeyPem };
   kalshi = new KalshiRestClient({ baseUrl: sim.restBaseUrl, credentials });
   await live.ensureSession(USER, credentials);
-  await vi.waitFor(async () => expect((await live.session(USER)).connection).toBe('live'), { timeout: 10_000 });
+  await vi.waitFor(async () => expect((await live.session(USER)).connection).toBe('live'), {
+    timeout: 10_000,
+  });
 });
 
 afterAll(async () => {

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +8,8 @@ import {
   positionsResponseSchema,
 } from '@kalshi-desk/contracts';
 import { createTestClock } from '../../shared/clock.js';
-import { migrate, wrapPglite, type Database } from '../../shared/db/database.js';
+import type { Database } from '../../shared/db/database.js';
+import { createTestDatabase } from '../../shared/db/testing.js';
 import { users } from '../account/account.tables.js';
 import { LiveAccounts } from '../exchange/exchange.live-accounts.js';
 import { silentLogger, type AccountCredentials } from '../exchange/exchange.ports.js';
@@ -67,8 +67,7 @@ function testSession(request: FastifyRequest, reply: FastifyReply, done: () => v
 }
 
 beforeAll(async () => {
-  database = wrapPglite(new PGlite());
-  await migrate(database);
+  database = await createTestDatabase();
   for (const id of [U1, U2]) {
     await database.db
       .insert(users)
