@@ -1,0 +1,211 @@
+/** /api/v1/account: connect, session, logout and history. Positions/portfolio/SSE live in modules/positions and modules/stream. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import {
+  authenticateRequestSchema,
+  authenticateResponseSchema,
+  errorBodySchema,
+  fillsResponseSchema,
+  logoutResponseSchema,
+  ordersResponseSchema,
+  pageQuerySchema,
+  sessionInfoSchema,
+  settlementsResponseSchema,
+} from '@kalshi-desk/contracts';
+import { appError } from '../../shared/errors.js';
+import { exchangeFailure } from '../../shared/exchange.js';
+import { clearSessionCookie, requireSession, setSessionCookie } from '../sessions/sessions.guard.js';
+import type { SessionContext } from '../sessions/sessions.usecases.js';
+import { toFill, toOrder, toSettlement } from './account.models.js';
+import type { AccountUsecases } from './account.usecases.js';
+
+export interface AccountRoutesOptions {
+  account: AccountUsecases;
+  /** Per IP per minute on the authenticate routes. */
+  authRateLimitPerMinute: number;
+}
+
+const errors = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  404: errorBodySchema,
+  429: errorBodySchema,
+  502: errorBodySchema,
+  503: errorBodySchema,
+};
+
+function sessionOf(session: SessionContext | null): SessionContext {
+  if (session === null) throw appError('not_authenticated', 401, 'Connect your Kalshi API key first.');
+  return session;
+}
+
+export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = (app, options) => {
+  const { account } = options;
+  const rateLimit = { max: options.authRateLimitPerMinute, timeWindow: '1 minute' };
+
+  app.post(
+    '/authenticate',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['account'],
+        summary:
+          'Connect a Kalshi API key: verified with a signed request, stored encrypted, starts the session.',
+        body: authenticateRequestSchema,
+        response: { 200: authenticateResponseSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const result = await account.authenticate({
+        keyId: request.body.key_id,
+        privateKeyPem: request.body.private_key,
+      });
+      setSessionCookie(reply, result.token, result.session.expiresAt);
+      return {
+        status: 'authenticated' as const,
+        user_id: result.userId,
+        session_expires_at: new Date(result.session.expiresAt).toISOString(),
+      };
+    },
+  );
+
+  app.post(
+    '/authenticate/demo',
+    {
+      config: { rateLimit },
+      schema: {
+        tags: ['account'],
+        summary: "Simulator mode only: connect the embedded simulator's demo account.",
+        response: { 200: authenticateResponseSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const demo = request.server.exchange.demoAccount;
+      if (request.server.exchange.env !== 'simulator' || demo === null) {
+        throw appError(
+          'not_available',
+          404,
+          'The demo account exists only when the server runs against its simulator.',
+        );
+      }
+      const result = await account.authenticate(demo);
+      setSessionCookie(reply, result.token, result.session.expiresAt);
+      return {
+        status: 'authenticated' as const,
+        user_id: result.userId,
+        session_expires_at: new Date(result.session.expiresAt).toISOString(),
+      };
+    },
+  );
+
+  app.get(
+    '/session',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags: ['account'],
+        summary: 'The current session.',
+        response: { 200: sessionInfoSchema, 401: errorBodySchema },
+      },
+    },
+    (request) => {
+      const session = sessionOf(request.session);
+      return {
+        user_id: session.userId,
+        key_id: session.keyId,
+        session_expires_at: new Date(session.expiresAt).toISOString(),
+      };
+    },
+  );
+
+  app.delete(
+    '/logout',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags: ['account'],
+        summary:
+          'End the session; deletes the stored key and stops the upstream session when no other session uses them.',
+        response: { 200: logoutResponseSchema, 401: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      await account.logout(sessionOf(request.session));
+      clearSessionCookie(reply);
+      return { status: 'logged_out' as const };
+    },
+  );
+
+  const historyQuery = pageQuerySchema;
+  const exchangePage = (query: z.infer<typeof historyQuery>) => ({
+    limit: query.limit,
+    ...(query.cursor !== undefined && query.cursor !== '' ? { cursor: query.cursor } : {}),
+    ...(query.ticker !== undefined && query.ticker !== '' ? { ticker: query.ticker } : {}),
+  });
+  const nextCursor = (cursor: string | null | undefined) =>
+    cursor === undefined || cursor === null || cursor === '' ? null : cursor;
+
+  app.get(
+    '/fills',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags: ['account'],
+        summary: 'Fills, newest first (from the exchange).',
+        querystring: historyQuery,
+        response: { 200: fillsResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const credentials = await account.credentialsFor(sessionOf(request.session));
+      const page = await request.server.exchange
+        .rest(credentials)
+        .getFills(exchangePage(request.query))
+        .catch((error: unknown) => Promise.reject(exchangeFailure(error)));
+      return { fills: page.fills.map(toFill), cursor: nextCursor(page.cursor) };
+    },
+  );
+
+  app.get(
+    '/orders',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags: ['account'],
+        summary: 'Orders (from the exchange).',
+        querystring: historyQuery,
+        response: { 200: ordersResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const credentials = await account.credentialsFor(sessionOf(request.session));
+      const page = await request.server.exchange
+        .rest(credentials)
+        .getOrders(exchangePage(request.query))
+        .catch((error: unknown) => Promise.reject(exchangeFailure(error)));
+      return { orders: page.orders.map(toOrder), cursor: nextCursor(page.cursor) };
+    },
+  );
+
+  app.get(
+    '/settlements',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags: ['account'],
+        summary: 'Settled positions and their results (from the exchange).',
+        querystring: historyQuery,
+        response: { 200: settlementsResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const credentials = await account.credentialsFor(sessionOf(request.session));
+      const page = await request.server.exchange
+        .rest(credentials)
+        .getSettlements(exchangePage(request.query))
+        .catch((error: unknown) => Promise.reject(exchangeFailure(error)));
+      return { settlements: page.settlements.map(toSettlement), cursor: nextCursor(page.cursor) };
+    },
+  );
+  return Promise.resolve();
+};

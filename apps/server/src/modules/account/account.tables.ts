@@ -1,0 +1,91 @@
+/**
+ * A connected Kalshi account and what the server keeps about it: the user row, the
+ * write-through position cache, the fills audit trail and the equity snapshots.
+ * Money columns are integer micro-dollars, counts integer centi-contracts (bigint, read as
+ * JS numbers: every value fits 2^53, see packages/kalshi/src/protocol/fixed-point.ts).
+ */
+import {
+  bigint,
+  boolean,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const users = pgTable('users', {
+  /** Stable id derived from (exchange base URL, Kalshi key id); see account.models.ts. */
+  id: uuid('id').primaryKey(),
+  /** Which exchange the account lives on (its REST base URL). */
+  exchangeUrl: text('exchange_url').notNull(),
+  keyId: text('key_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  lastLoginAt: timestamp('last_login_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/** Last known state of each open position, so a restarted server shows it at once. */
+export const positionCache = pgTable(
+  'position_cache',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    ticker: text('ticker').notNull(),
+    /** Signed net position in centi-contracts: > 0 YES, < 0 NO. */
+    positionCenti: bigint('position_centi', { mode: 'number' }).notNull(),
+    marketExposureMicros: bigint('market_exposure_micros', { mode: 'number' }).notNull(),
+    realizedPnlMicros: bigint('realized_pnl_micros', { mode: 'number' }).notNull(),
+    feesPaidMicros: bigint('fees_paid_micros', { mode: 'number' }).notNull(),
+    totalTradedMicros: bigint('total_traded_micros', { mode: 'number' }).notNull(),
+    /** Whatever else the live engine wants back after a restart (market title, marks...). */
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.ticker] })],
+);
+
+/** Every fill seen for the account: the audit trail and the source of entry times. */
+export const fills = pgTable(
+  'fills',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    fillId: text('fill_id').notNull(),
+    orderId: text('order_id').notNull(),
+    ticker: text('ticker').notNull(),
+    /** Kalshi's outcome side of the fill: 'yes' | 'no'. */
+    side: text('side').notNull(),
+    /** 'bid' | 'ask' (Kalshi's book_side). */
+    bookSide: text('book_side').notNull(),
+    countCenti: bigint('count_centi', { mode: 'number' }).notNull(),
+    yesPriceMicros: bigint('yes_price_micros', { mode: 'number' }).notNull(),
+    feeMicros: bigint('fee_micros', { mode: 'number' }).notNull(),
+    isTaker: boolean('is_taker').notNull(),
+    createdTime: timestamp('created_time', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The fill exactly as the exchange sent it. */
+    raw: jsonb('raw').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.fillId] }),
+    index('fills_user_ticker_time').on(t.userId, t.ticker, t.createdTime),
+  ],
+);
+
+/** Equity curve: one row per user per snapshot (every minute while live). */
+export const portfolioSnapshots = pgTable(
+  'portfolio_snapshots',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    cashMicros: bigint('cash_micros', { mode: 'number' }).notNull(),
+    positionsValueMicros: bigint('positions_value_micros', { mode: 'number' }).notNull(),
+    totalMicros: bigint('total_micros', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.at] })],
+);

@@ -1,0 +1,132 @@
+/**
+ * Connecting and disconnecting a Kalshi account, and reading its history from the exchange.
+ * The private key exists in plaintext only in memory on its way to the signer; it is stored
+ * sealed by the vault and never logged or returned.
+ */
+import { KalshiKeyError, loadPrivateKey } from '@kalshi-desk/kalshi';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../../shared/clock.js';
+import type { Db } from '../../shared/db/database.js';
+import { appError } from '../../shared/errors.js';
+import { exchangeFailure, type ExchangeCredentials, type ExchangeFactory } from '../../shared/exchange.js';
+import { CredentialsRepository } from '../credentials/credentials.repository.js';
+import type { CredentialVault } from '../credentials/credentials.vault.js';
+import type { SessionContext, SessionService } from '../sessions/sessions.usecases.js';
+import { deriveUserId } from './account.models.js';
+import type { LiveAccountsPort } from './account.ports.js';
+import { UsersRepository } from './account.repository.js';
+
+export interface AccountDeps {
+  db: Db;
+  clock: Clock;
+  exchange: ExchangeFactory;
+  vault: CredentialVault;
+  sessions: SessionService;
+  live: LiveAccountsPort;
+  logger: FastifyBaseLogger;
+}
+
+export interface Authenticated {
+  userId: string;
+  token: string;
+  session: SessionContext;
+}
+
+export class AccountUsecases {
+  readonly credentials: CredentialsRepository;
+  private readonly users: UsersRepository;
+
+  constructor(private readonly deps: AccountDeps) {
+    this.credentials = new CredentialsRepository(deps.db, deps.vault, deps.clock);
+    this.users = new UsersRepository(deps.db);
+  }
+
+  async authenticate(credentials: ExchangeCredentials): Promise<Authenticated> {
+    try {
+      loadPrivateKey(credentials.privateKeyPem);
+    } catch (error) {
+      if (error instanceof KalshiKeyError) {
+        // KalshiKeyError messages are written to never contain key material.
+        throw appError(
+          'invalid_private_key',
+          400,
+          error.message.replace(/^Kalshi private key/, 'The private key'),
+        );
+      }
+      throw error;
+    }
+    try {
+      await this.deps.exchange.rest(credentials).getBalance();
+    } catch (error) {
+      throw exchangeFailure(error);
+    }
+
+    const userId = deriveUserId({ exchangeUrl: this.deps.exchange.restBaseUrl, keyId: credentials.keyId });
+    await this.users.upsert({
+      id: userId,
+      exchangeUrl: this.deps.exchange.restBaseUrl,
+      keyId: credentials.keyId,
+      at: new Date(this.deps.clock.now()),
+    });
+    await this.credentials.store(userId, credentials);
+    try {
+      await this.deps.live.ensureSession(userId, credentials);
+    } catch (error) {
+      // The account is connected; its live session retries on its own and reports its state
+      // over SSE, so a slow or failing start must not fail the login.
+      this.deps.logger.warn({ userId, err: describe(error) }, 'live session did not start cleanly');
+    }
+    const issued = await this.deps.sessions.issue({ userId, keyId: credentials.keyId });
+    this.deps.logger.info({ userId, keyId: credentials.keyId }, 'account connected');
+    return { userId, token: issued.token, session: issued.session };
+  }
+
+  /**
+   * Ends the session (and the sessions it was renewed from). When no other session of the
+   * user is still live, also deletes the stored key and stops the upstream exchange session;
+   * otherwise those stay for the user's other browser.
+   */
+  async logout(session: SessionContext): Promise<void> {
+    const family = await this.deps.sessions.family(session.jti);
+    await this.deps.sessions.revoke(family);
+    for (const jti of family) this.deps.live.closeStreams(session.userId, jti);
+    const others = await this.deps.sessions.otherActiveSessions(session.userId, family);
+    if (others === 0) {
+      await this.credentials.delete(session.userId);
+      await this.deps.live.stopSession(session.userId);
+    }
+    this.deps.logger.info({ userId: session.userId, otherSessions: others }, 'logged out');
+  }
+
+  /** The stored credentials of the session's account (to call the exchange on its behalf). */
+  async credentialsFor(session: SessionContext): Promise<ExchangeCredentials> {
+    let stored;
+    try {
+      stored = await this.credentials.get(session.userId);
+    } catch (error) {
+      this.deps.logger.error(
+        { userId: session.userId, err: describe(error) },
+        'stored credentials unreadable',
+      );
+      throw appError(
+        'not_authenticated',
+        401,
+        'The stored API key cannot be read; connect your Kalshi API key again.',
+      );
+    }
+    if (stored === null) {
+      throw appError(
+        'not_authenticated',
+        401,
+        'No Kalshi API key is stored for this account; connect it again.',
+      );
+    }
+    return stored;
+  }
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'unknown', message: String(error) };
+}

@@ -1,0 +1,80 @@
+/**
+ * `requireSession`: the preHandler every authenticated route uses. It accepts the httpOnly
+ * cookie (browsers) or `Authorization: Bearer <token>` (other clients), sets
+ * `request.session`, and renews a cookie session older than 20 h.
+ */
+import type {} from '@fastify/cookie';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { appError } from '../../shared/errors.js';
+import type { SessionContext, SessionService } from './sessions.usecases.js';
+
+export const SESSION_COOKIE = 'kd_session';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: SessionService;
+    /** Cookie flags depend on the deployment (Secure in production). */
+    sessionCookieSecure: boolean;
+  }
+  interface FastifyRequest {
+    /** Set by requireSession; null on routes without it. */
+    session: SessionContext | null;
+  }
+}
+
+export function readSessionToken(
+  request: FastifyRequest,
+): { token: string; from: 'cookie' | 'bearer' } | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string') {
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    if (match?.[1] !== undefined) return { token: match[1], from: 'bearer' };
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (typeof cookie === 'string' && cookie !== '') return { token: cookie, from: 'cookie' };
+  return null;
+}
+
+export function setSessionCookie(reply: FastifyReply, token: string, expiresAt: number): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: reply.server.sessionCookieSecure,
+    path: '/',
+    expires: new Date(expiresAt),
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: reply.server.sessionCookieSecure,
+    path: '/',
+  });
+}
+
+export async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const found = readSessionToken(request);
+  if (found === null) throw appError('not_authenticated', 401, 'Connect your Kalshi API key first.');
+  const sessions = request.server.sessions;
+  const outcome = await sessions.verify(found.token);
+  if (!outcome.ok) {
+    if (found.from === 'cookie') clearSessionCookie(reply);
+    if (outcome.reason === 'invalid') {
+      throw appError(
+        'not_authenticated',
+        401,
+        'The session is not valid; connect your Kalshi API key again.',
+      );
+    }
+    throw appError('session_expired', 401, 'Your session has ended; connect your Kalshi API key again.');
+  }
+  let session = outcome.session;
+  if (found.from === 'cookie' && sessions.shouldRenew(session)) {
+    const renewed = await sessions.renew(session);
+    setSessionCookie(reply, renewed.token, renewed.session.expiresAt);
+    session = renewed.session;
+  }
+  request.session = session;
+}

@@ -1,0 +1,120 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClock } from '../../shared/clock.js';
+import type { Database } from '../../shared/db/database.js';
+import { testDatabaseKinds } from '../../shared/db/testing.js';
+import { UsersRepository } from '../account/account.repository.js';
+import {
+  RENEWAL_GRACE_MS,
+  SESSION_RENEW_AFTER_MS,
+  SESSION_TTL_MS,
+  SessionService,
+} from './sessions.usecases.js';
+
+const SECRET = new TextEncoder().encode('x'.repeat(48));
+const USER = '33333333-3333-5333-8333-333333333333';
+
+describe.each(testDatabaseKinds())('SessionService on $name', ({ skipReason, create }) => {
+  let database: Database;
+  const clock = createTestClock();
+  let service: SessionService;
+
+  beforeAll(async () => {
+    if (skipReason !== null) return;
+    database = await create();
+    await new UsersRepository(database.db).upsert({
+      id: USER,
+      exchangeUrl: 'http://x',
+      keyId: 'k',
+      at: new Date(clock.now()),
+    });
+    service = new SessionService({ db: database.db, secret: SECRET, clock });
+  });
+  afterAll(async () => {
+    if (skipReason === null) await database.close();
+  });
+
+  it.skipIf(skipReason !== null)('a fresh token verifies and names the user, key and jti', async () => {
+    const issued = await service.issue({ userId: USER, keyId: 'key-1' });
+    const outcome = await service.verify(issued.token);
+    expect(outcome).toEqual({ ok: true, session: issued.session });
+    expect(issued.session.expiresAt - issued.session.issuedAt).toBe(SESSION_TTL_MS);
+  });
+
+  it.skipIf(skipReason !== null)('a tampered token is refused as invalid (not as expired)', async () => {
+    const issued = await service.issue({ userId: USER, keyId: 'key-1' });
+    const [header, payload, signature] = issued.token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = Buffer.from(
+      JSON.stringify({ ...claims, sub: '44444444-4444-5444-8444-444444444444' }),
+    ).toString('base64url');
+    expect(await service.verify(`${header}.${forged}.${signature}`)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+    expect(await service.verify(`${header}.${payload}.${signature.slice(0, -2)}AA`)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+    expect(await service.verify('not-a-jwt')).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it.skipIf(skipReason !== null)(
+    'a token signed with another secret, or for an unknown jti, is invalid',
+    async () => {
+      const now = Math.floor(clock.now() / 1000);
+      const foreign = await new SignJWT({ kid: 'k' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(USER)
+        .setJti('never-issued')
+        .setIssuer('kalshi-desk')
+        .setAudience('kalshi-desk/api')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(SECRET);
+      expect(await service.verify(foreign)).toEqual({ ok: false, reason: 'invalid' });
+      const otherSecret = await new SignJWT({ kid: 'k' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(USER)
+        .setJti('x')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(new TextEncoder().encode('y'.repeat(48)));
+      expect(await service.verify(otherSecret)).toEqual({ ok: false, reason: 'invalid' });
+    },
+  );
+
+  it.skipIf(skipReason !== null)('a token is expired after 24 h (test clock)', async () => {
+    const issued = await service.issue({ userId: USER, keyId: 'key-1' });
+    clock.advanceBy(SESSION_TTL_MS - 1000);
+    expect((await service.verify(issued.token)).ok).toBe(true);
+    clock.advanceBy(1000);
+    expect(await service.verify(issued.token)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it.skipIf(skipReason !== null)('a revoked token is refused', async () => {
+    const issued = await service.issue({ userId: USER, keyId: 'key-1' });
+    await service.revoke([issued.session.jti]);
+    expect(await service.verify(issued.token)).toEqual({ ok: false, reason: 'revoked' });
+  });
+
+  it.skipIf(skipReason !== null)(
+    'renewal after 20 h issues a new session; the old one lives one more minute',
+    async () => {
+      const issued = await service.issue({ userId: USER, keyId: 'key-1' });
+      clock.advanceBy(SESSION_RENEW_AFTER_MS - 1);
+      expect(service.shouldRenew(issued.session)).toBe(false);
+      clock.advanceBy(1);
+      expect(service.shouldRenew(issued.session)).toBe(true);
+      const renewed = await service.renew(issued.session);
+      expect(renewed.session.jti).not.toBe(issued.session.jti);
+      expect((await service.verify(issued.token)).ok).toBe(true);
+      clock.advanceBy(RENEWAL_GRACE_MS);
+      expect(await service.verify(issued.token)).toEqual({ ok: false, reason: 'expired' });
+      expect((await service.verify(renewed.token)).ok).toBe(true);
+      expect((await service.family(renewed.session.jti)).sort()).toEqual(
+        [issued.session.jti, renewed.session.jti].sort(),
+      );
+    },
+  );
+});

@@ -1,0 +1,170 @@
+/**
+ * Sessions: a JWT (HS256, jose) naming a row of the sessions table. The token proves who the
+ * user is; the row makes it revocable. 24 h lifetime; a request with a session older than
+ * 20 h gets a fresh one; the old one then lives only RENEWAL_GRACE_MS more (not revoked at
+ * once: a browser sends several requests in parallel with the old cookie).
+ *
+ * Outcomes, by design:
+ *   - no token                                  -> not_authenticated
+ *   - bad signature, malformed, unknown jti     -> not_authenticated (a forged or tampered
+ *     token says nothing trustworthy about a past session, so we do not claim one expired)
+ *   - well-signed but past `exp`, or revoked    -> session_expired
+ */
+import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import type { Clock } from '../../shared/clock.js';
+import { SessionsRepository, type SessionRow } from './sessions.repository.js';
+import type { Db } from '../../shared/db/database.js';
+
+export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+export const SESSION_RENEW_AFTER_MS = 20 * 60 * 60 * 1000;
+export const RENEWAL_GRACE_MS = 60 * 1000;
+const ISSUER = 'kalshi-desk';
+const AUDIENCE = 'kalshi-desk/api';
+
+/** Who is calling, as every authenticated route sees it. */
+export interface SessionContext {
+  userId: string;
+  /** The Kalshi API key id of the connected account (not secret). */
+  keyId: string;
+  jti: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export interface IssuedSession {
+  token: string;
+  session: SessionContext;
+}
+
+export type VerifyOutcome =
+  { ok: true; session: SessionContext } | { ok: false; reason: 'invalid' | 'expired' | 'revoked' };
+
+const claimsSchema = z.object({
+  sub: z.string().uuid(),
+  jti: z.string().min(1),
+  kid: z.string().min(1),
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
+
+export class SessionService {
+  private readonly repository: SessionsRepository;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      secret: Uint8Array;
+      clock: Clock;
+      ttlMs?: number;
+      renewAfterMs?: number;
+    },
+  ) {
+    this.repository = new SessionsRepository(deps.db);
+  }
+
+  private get ttlMs(): number {
+    return this.deps.ttlMs ?? SESSION_TTL_MS;
+  }
+
+  async issue(input: { userId: string; keyId: string; renewedFrom?: string }): Promise<IssuedSession> {
+    const nowMs = this.deps.clock.now();
+    // JWT times are whole seconds; keep the row and the token in agreement.
+    const iat = Math.floor(nowMs / 1000);
+    const exp = iat + Math.floor(this.ttlMs / 1000);
+    const jti = randomUUID();
+    const token = await new SignJWT({ kid: input.keyId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(input.userId)
+      .setJti(jti)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.deps.secret);
+    await this.repository.insert({
+      jti,
+      userId: input.userId,
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date(exp * 1000),
+      renewedFrom: input.renewedFrom ?? null,
+    });
+    return {
+      token,
+      session: { userId: input.userId, keyId: input.keyId, jti, issuedAt: iat * 1000, expiresAt: exp * 1000 },
+    };
+  }
+
+  async verify(token: string): Promise<VerifyOutcome> {
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.deps.secret, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        currentDate: new Date(this.deps.clock.now()),
+      }));
+    } catch (error) {
+      return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) return { ok: false, reason: 'invalid' };
+    const row = await this.repository.find(claims.data.jti);
+    if (row === null || row.userId !== claims.data.sub) return { ok: false, reason: 'invalid' };
+    if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
+    if (row.expiresAt.getTime() <= this.deps.clock.now()) return { ok: false, reason: 'expired' };
+    return {
+      ok: true,
+      session: {
+        userId: claims.data.sub,
+        keyId: claims.data.kid,
+        jti: claims.data.jti,
+        issuedAt: claims.data.iat * 1000,
+        expiresAt: claims.data.exp * 1000,
+      },
+    };
+  }
+
+  shouldRenew(session: SessionContext): boolean {
+    return this.deps.clock.now() - session.issuedAt >= (this.deps.renewAfterMs ?? SESSION_RENEW_AFTER_MS);
+  }
+
+  /** A fresh session replacing `session`, which expires RENEWAL_GRACE_MS later. */
+  async renew(session: SessionContext): Promise<IssuedSession> {
+    const next = await this.issue({ userId: session.userId, keyId: session.keyId, renewedFrom: session.jti });
+    await this.repository.shortenExpiry(session.jti, new Date(this.deps.clock.now() + RENEWAL_GRACE_MS));
+    return next;
+  }
+
+  async revoke(jtis: readonly string[]): Promise<void> {
+    await this.repository.revoke(jtis, new Date(this.deps.clock.now()));
+  }
+
+  /** Live (unrevoked, unexpired) sessions of the user other than those listed. */
+  async otherActiveSessions(userId: string, except: readonly string[]): Promise<number> {
+    const rows = await this.repository.listActive(userId, new Date(this.deps.clock.now()));
+    return rows.filter((r) => !except.includes(r.jti)).length;
+  }
+
+  /**
+   * The session's family, for logout: the jti, the sessions it was renewed from, and every
+   * session renewed from any of those (parallel renewals in the grace window).
+   */
+  async family(jti: string): Promise<string[]> {
+    const family = new Set<string>();
+    let current: string | null = jti;
+    while (current !== null && family.size < 64 && !family.has(current)) {
+      family.add(current);
+      const row: SessionRow | null = await this.repository.find(current);
+      current = row?.renewedFrom ?? null;
+    }
+    for (let round = 0; round < 8; round++) {
+      const children = await this.repository.renewedFrom([...family]);
+      const fresh = children.filter((c) => !family.has(c));
+      if (fresh.length === 0) break;
+      for (const c of fresh) family.add(c);
+    }
+    return [...family];
+  }
+}
