@@ -3,10 +3,9 @@
  * simulator mode, build the server, listen, and shut down cleanly on SIGINT/SIGTERM.
  */
 import { startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
-import type { FastifyPluginAsync } from 'fastify';
 import { loadConfig } from './app/config.js';
 import { createServer } from './app/create-server.js';
-import type { LiveAccountsPort } from './modules/account/account.ports.js';
+import { createLiveEngine } from './modules/exchange/exchange.live-engine.js';
 import { systemClock } from './shared/clock.js';
 import { migrate, openDatabase } from './shared/db/database.js';
 import { createExchangeFactory, type ExchangeFactory } from './shared/exchange.js';
@@ -30,12 +29,19 @@ async function main(): Promise<void> {
     exchange = createExchangeFactory(config.exchange);
   }
 
-  // The live engine (modules/exchange + modules/stream) plugs in here: its LiveAccounts
-  // implements LiveAccountsPort, and its routes are passed as a plugin.
-  const live: LiveAccountsPort | undefined = undefined;
-  const plugins: FastifyPluginAsync[] = [];
+  // The live engine (modules/exchange + modules/stream): LiveAccounts implements the account
+  // module's LiveAccountsPort; its routes (positions, portfolio, equity, SSE) come as a plugin.
+  const engine = createLiveEngine({ database, clock: systemClock, exchange, encryption: config.encryption });
 
-  const app = await createServer({ config, database, clock: systemClock, exchange, ...(live ? { live } : {}), plugins });
+  const app = await createServer({
+    config,
+    database,
+    clock: systemClock,
+    exchange,
+    live: engine.live,
+    plugins: [engine.routes],
+  });
+  engine.useLogger(app.log);
   for (const notice of config.notices) app.log.info(notice);
   if (simulator !== null) app.log.info({ exchange: simulator.restBaseUrl }, 'embedded Kalshi simulator started (scenario demo)');
 
