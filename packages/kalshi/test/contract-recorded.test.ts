@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { runExchangeContractSuite } from '../src/testing/contract-suite.js';
 import { getTestRsaKey } from '../src/testing/keys.js';
 import { startRecordedExchange, type RecordedExchange } from '../src/testing/recorded-exchange.js';
@@ -7,29 +6,21 @@ import { findRecordingsDir } from '../src/testing/recordings.js';
 const dir = findRecordingsDir();
 let exchange: RecordedExchange | undefined;
 
-if (dir) {
-  // The contract suite replayed against verbatim demo recordings served from an in-test server.
-  runExchangeContractSuite({
-    name: 'recorded Kalshi demo (2026-06)',
-    setup: async () => {
-      const key = getTestRsaKey();
-      exchange = await startRecordedExchange({ dir, keyId: 'replay-key', publicKeyPem: key.publicKeyPem });
-      return {
-        restBaseUrl: exchange.restBaseUrl,
-        wsUrl: exchange.wsUrl,
-        keyId: 'replay-key',
-        privateKeyPem: key.privateKeyPem,
-        tickerForTrading: exchange.tradingTicker,
-      };
-    },
-    teardown: async () => {
-      await exchange?.close();
-    },
-  });
-} else {
-  describe('Kalshi exchange contract: recorded Kalshi demo', () => {
-    it.skip('needs the recordings (set KALSHI_RECORDINGS_DIR)', () => {
-      expect(dir).toBeDefined();
-    });
-  });
-}
+// The contract suite replayed against verbatim demo recordings served from an in-test server.
+runExchangeContractSuite({
+  name: 'recorded Kalshi demo (2026-06)',
+  setup: async () => {
+    const key = getTestRsaKey();
+    exchange = await startRecordedExchange({ dir, keyId: 'replay-key', publicKeyPem: key.publicKeyPem });
+    return {
+      restBaseUrl: exchange.restBaseUrl,
+      wsUrl: exchange.wsUrl,
+      keyId: 'replay-key',
+      privateKeyPem: key.privateKeyPem,
+      tickerForTrading: exchange.tradingTicker,
+    };
+  },
+  teardown: async () => {
+    await exchange?.close();
+  },
+});

@@ -75,11 +75,11 @@ describe('LocalOrderBook', () => {
 
 const dir = findRecordingsDir();
 
-describe.skipIf(!dir)('LocalOrderBook over the recordings', () => {
-  const recordings = dir ? loadRecordings(dir) : undefined;
+describe('LocalOrderBook over the recordings', () => {
+  const recordings = loadRecordings(dir);
 
   it('replays both recorded WS sessions (NO scale and YES scale) into consistent books', () => {
-    const results = (recordings?.ws ?? []).map((ws) => {
+    const results = recordings.ws.map((ws) => {
       const useYesPrice = ws.name.endsWith('_yes');
       const book = new LocalOrderBook(TICKER, { useYesPrice });
       for (const frame of ws.frames) {
@@ -99,7 +99,7 @@ describe.skipIf(!dir)('LocalOrderBook over the recordings', () => {
   });
 
   it('reads the recorded REST order book: best YES ask = 1 - best NO bid', () => {
-    const rest = recordings?.rest.find((r) => r.name === 'orderbook__base');
+    const rest = recordings.rest.find((r) => r.name === 'orderbook__base');
     const book = LocalOrderBook.fromRest(TICKER, orderbookResponseSchema.parse(rest?.body));
     expect(book.bestYesBid()).toEqual({ price: 470_000, size: 300 });
     expect(book.bestYesAsk()).toEqual({ price: 520_000, size: 300 });

@@ -32,8 +32,6 @@ import { KalshiApiError, KalshiRestClient } from '../src/rest/index.js';
 import { findRecordingsDir, loadRecordings, type RestRecording } from '../src/testing/recordings.js';
 
 const dir = findRecordingsDir();
-if (!dir)
-  console.warn('Kalshi recordings not found: set KALSHI_RECORDINGS_DIR to run the recorded-response tests');
 
 /** Which schema a successful recorded body must satisfy, chosen from its method and path. */
 function successSchemaFor(method: string, path: string): z.ZodType {
@@ -88,14 +86,14 @@ const expectedErrorCodes: Record<string, string> = {
 };
 
 function restCases(): RestRecording[] {
-  return dir ? loadRecordings(dir).rest : [];
+  return loadRecordings(dir).rest;
 }
 
-describe.skipIf(!dir)('recorded Kalshi demo responses', () => {
+describe('recorded Kalshi demo responses', () => {
   const cases = restCases();
 
   it('covers every recording file in the directory', () => {
-    const all = loadRecordings(dir ?? '');
+    const all = loadRecordings(dir);
     expect(all.rest.length).toBeGreaterThan(50);
     expect(all.ws.length).toBe(2);
     expect(all.metaOnly).toEqual(['session__manifest']);
@@ -169,7 +167,7 @@ describe.skipIf(!dir)('recorded Kalshi demo responses', () => {
   });
 
   it('parses every recorded WebSocket frame and the recorded subscribe command', () => {
-    const { ws } = loadRecordings(dir ?? '');
+    const { ws } = loadRecordings(dir);
     for (const recording of ws) {
       expect(wsSubscribeCommandSchema.safeParse(recording.meta?.['subscribe_cmd']).success).toBe(true);
       const types = recording.frames.map((frame) => {

@@ -6,14 +6,14 @@ import { findRecordingsDir } from '../src/testing/recordings.js';
 
 const dir = findRecordingsDir();
 
-describe.skipIf(!dir)('KalshiRestClient against the recorded demo responses', () => {
+describe('KalshiRestClient against the recorded demo responses', () => {
   let exchange: RecordedExchange;
   let client: KalshiRestClient;
   const key = getTestRsaKey();
 
   beforeAll(async () => {
     exchange = await startRecordedExchange({
-      dir: dir ?? '',
+      dir,
       keyId: 'replay-key',
       publicKeyPem: key.publicKeyPem,
     });

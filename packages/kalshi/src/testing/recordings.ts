@@ -3,26 +3,26 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Verbatim Kalshi demo recordings (2026-06) live outside the repo in
- * `shared/kalshi-spec/recorded-demo-2026-06/`. Found via KALSHI_RECORDINGS_DIR or by walking
- * up from this package; undefined when neither exists.
+ * Verbatim Kalshi demo recordings (2026-06), copied into the repo at
+ * `fixtures/kalshi-spec/recorded-demo-2026-06/` so a fresh clone tests against them.
+ * KALSHI_RECORDINGS_DIR points elsewhere (e.g. a newer recording). Throws when missing: a
+ * recorded-response test must never pass by not running.
  */
-export function findRecordingsDir(): string | undefined {
+export function findRecordingsDir(): string {
   const fromEnv = process.env['KALSHI_RECORDINGS_DIR'];
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i += 1) {
-    for (const candidate of [
-      join(dir, 'shared', 'kalshi-spec', 'recorded-demo-2026-06'),
-      join(dir, 'kalshi-spec', 'recorded-demo-2026-06'),
-    ]) {
-      if (existsSync(candidate)) return candidate;
-    }
-    const parent = resolve(dir, '..');
-    if (parent === dir) break;
-    dir = parent;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`KALSHI_RECORDINGS_DIR does not exist: ${fromEnv}`);
+    return fromEnv;
   }
-  return undefined;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const inRepo = resolve(here, '../../../../fixtures/kalshi-spec/recorded-demo-2026-06');
+  if (!existsSync(inRepo)) throw new Error(`Kalshi recordings not found at ${inRepo}`);
+  return inRepo;
+}
+
+/** The repo's copy of Kalshi's spec files (openapi.yaml, asyncapi.yaml, recordings). */
+export function kalshiSpecDir(): string {
+  return resolve(findRecordingsDir(), '..');
 }
 
 export interface RecordingMeta {
