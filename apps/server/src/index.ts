@@ -18,7 +18,12 @@ async function main(): Promise<void> {
   let simulator: RunningSimulator | null = null;
   let exchange: ExchangeFactory;
   if (config.exchange.kind === 'embedded-simulator') {
-    simulator = await startSimulator({ port: 0, seed: 1, scenario: 'demo' });
+    simulator = await startSimulator({
+      port: config.simulator.port,
+      seed: 1,
+      scenario: 'demo',
+      controlApi: config.simulator.isControlApiEnabled,
+    });
     exchange = createExchangeFactory({
       env: 'simulator',
       restBaseUrl: simulator.restBaseUrl,
@@ -44,6 +49,7 @@ async function main(): Promise<void> {
   engine.useLogger(app.log);
   for (const notice of config.notices) app.log.info(notice);
   if (simulator !== null) app.log.info({ exchange: simulator.restBaseUrl }, 'embedded Kalshi simulator started (scenario demo)');
+  if (simulator?.controlUrl) console.log(`Simulator control API at ${simulator.controlUrl}`);
 
   let isClosing = false;
   const shutdown = async (signal: string) => {

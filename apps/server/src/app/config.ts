@@ -43,6 +43,11 @@ export interface Config {
   webDistDir: string;
   /** Things worth telling the operator at start-up (never a secret). */
   notices: string[];
+  /**
+   * The embedded simulator (simulator mode only): its port (0 = any free port) and whether it
+   * serves its HTTP control API under /_control (browser tests and demos drive it there).
+   */
+  simulator: { port: number; isControlApiEnabled: boolean };
 }
 
 export const KALSHI_URLS = {
@@ -79,6 +84,8 @@ const envSchema = z.object({
   SESSION_SECRET: optionalString,
   CORS_ORIGINS: optionalString,
   WEB_DIST_DIR: optionalString,
+  SIMULATOR_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(0)),
+  SIMULATOR_CONTROL: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
 });
 
 export class ConfigError extends Error {
@@ -146,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter((s) => s !== ''),
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '../../../web/dist')),
+    simulator: { port: e.SIMULATOR_PORT, isControlApiEnabled: e.SIMULATOR_CONTROL === 'true' || e.SIMULATOR_CONTROL === '1' },
     notices,
   };
 }
