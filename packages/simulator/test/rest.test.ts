@@ -176,6 +176,25 @@ describe('orders and portfolio', () => {
     expect(tooBig.text).toBe(withoutService('orders__insufficient_balance.json'));
   });
 
+  it('pages newest-first order history with a stable cursor that ends as ""', async () => {
+    const api = caller(sim);
+    for (let i = 0; i < 5; i += 1) {
+      await api.post('/portfolio/events/orders', { ticker: market.ticker, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross' });
+    }
+    const all = (await api.get('/portfolio/orders?limit=1000')).json.orders.map((o: any) => o.order_id);
+    const paged: string[] = [];
+    let cursor = '';
+    do {
+      const page = await api.get(`/portfolio/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.json.orders.length).toBeLessThanOrEqual(2);
+      paged.push(...page.json.orders.map((o: any) => o.order_id));
+      cursor = page.json.cursor;
+    } while (cursor !== '');
+    expect(paged).toEqual(all);
+    const created = all.map((id: string) => sim.engine.getAccount(sim.demoAccount.userId)?.ordersById.get(id)?.seq ?? 0);
+    expect([...created].sort((a, b) => b - a)).toEqual(created);
+  });
+
   it('answers injected 429 and 503 faults, then recovers', async () => {
     sim.control.failNext({ status: 429, count: 1 });
     const limited = await fetch(`${sim.restBaseUrl}/markets`);

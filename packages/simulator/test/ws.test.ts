@@ -2,7 +2,7 @@
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Market } from '../src/engine/types.js';
-import { caller, startTestSimulator, TestSocket } from './helpers.js';
+import { caller, signedHeaders, startTestSimulator, TestSocket } from './helpers.js';
 
 let sim: Awaited<ReturnType<typeof startTestSimulator>>;
 let market: Market;
@@ -34,6 +34,12 @@ const price = (micros: number): string => (micros / 1_000_000).toFixed(4);
 describe('connection', () => {
   it('refuses an unsigned upgrade with 401 and the REST auth body', async () => {
     const ws = new WebSocket(sim.wsUrl);
+    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(401);
+  });
+
+  it('refuses an upgrade signed over the wrong path', async () => {
+    const ws = new WebSocket(sim.wsUrl, { headers: signedHeaders({ ...sim.demoAccount, method: 'GET', path: '/trade-api/v2/portfolio/balance' }) });
     const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
     expect(status).toBe(401);
   });

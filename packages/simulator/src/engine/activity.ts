@@ -57,18 +57,29 @@ export class Activity {
     }
   }
 
-  /** Take out every order between the current best and `price`, printing the last trade at `price`. */
+  /** Take out every order resting between the current best and `price` (on the side the move goes through). */
   sweepTo(market: Market, price: Micros): void {
     const book = this.engine.getBook(market.ticker);
     if (!book) return;
-    const best = book.bestAsk();
+    const bestAsk = book.bestAsk();
     const bestBid = book.bestBid();
-    if (best && best.price <= price) {
-      this.take(market, 'bid', price, null);
-    } else if (bestBid && bestBid.price >= price) {
-      this.take(market, 'ask', price, null);
-    }
-    this.requote(market);
+    if (bestAsk && bestAsk.price <= price) this.take(market, 'bid', price, null);
+    else if (bestBid && bestBid.price >= price) this.take(market, 'ask', price, null);
+  }
+
+  /** Print a one-contract trade at `price` between the house maker and the house taker. */
+  printAt(market: Market, price: Micros): void {
+    const posted = this.engine.placeOrder(this.engine.houseMakerId, {
+      ticker: market.ticker,
+      side: 'ask',
+      price,
+      count: 100,
+      timeInForce: 'good_till_canceled',
+      selfTradePrevention: 'maker',
+    });
+    if (!posted.ok || posted.value.order.status !== 'resting') return;
+    this.take(market, 'bid', price, 100);
+    if (posted.value.order.status === 'resting') this.engine.cancelOrder(this.engine.houseMakerId, posted.value.order.orderId);
   }
 
   runUntil(now: EpochMs): void {

@@ -134,6 +134,70 @@ describe('matching', () => {
   });
 });
 
+describe('order options', () => {
+  it('caps a reduce-only order at the position and refuses one that would grow it', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 400_000, count: 300 }));
+    place(engine, alice.userId, order(market, { side: 'bid', price: 400_000, count: 300 }));
+    expect(engine.placeOrder(alice.userId, order(market, { side: 'bid', price: 100_000, reduceOnly: true }))).toEqual({
+      ok: false,
+      error: { code: 'invalid_order', details: 'reduce only order would increase position' },
+    });
+    const reducing = place(engine, alice.userId, order(market, { side: 'ask', price: 900_000, count: 1_000, reduceOnly: true }));
+    expect(reducing.order.initial).toBe(300);
+  });
+
+  it('expires a good-till-canceled order at its expiration time', () => {
+    const { engine, clock, market, alice } = setup();
+    const resting = place(engine, alice.userId, order(market, { price: 10_000, expirationMs: START + 60_000 }));
+    clock.advance(59_000);
+    engine.tick();
+    expect(resting.order.status).toBe('resting');
+    clock.advance(1_000);
+    engine.tick();
+    expect(resting.order.status).toBe('canceled');
+    expect(alice.reserved).toBe(0);
+    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000, expirationMs: START }))).toMatchObject({ ok: false, error: { code: 'invalid_order' } });
+  });
+
+  it('charges makers on a quadratic_with_maker_fees series', () => {
+    const { engine, alice, bob } = setup();
+    const fed = engine.listMarkets().find((m) => m.seriesTicker === 'KXFED' && m.status === 'active');
+    if (!fed) throw new Error('no KXFED market');
+    place(engine, bob.userId, order(fed, { side: 'ask', price: 500_000, count: 10_000 }));
+    place(engine, alice.userId, order(fed, { side: 'bid', price: 500_000, count: 10_000 }));
+    expect(bob.feesTotal).toBe(437_500);
+    expect(alice.feesTotal).toBe(1_750_000);
+  });
+
+  it('refuses orders once the market has closed', () => {
+    const { engine, market, alice } = setup();
+    const resting = place(engine, alice.userId, order(market, { price: 10_000 }));
+    engine.closeMarket(market.ticker);
+    expect(resting.order.status).toBe('canceled');
+    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000 }))).toEqual({ ok: false, error: { code: 'market_inactive' } });
+  });
+});
+
+describe('price moves', () => {
+  it('a jump fills resting orders it passes through and prints the last trade at the new price', () => {
+    const clock = new ManualClock(START);
+    const engine = new Engine({ seed: 7, clock });
+    const market = engine.listMarkets().find((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent' && m.latent > 200_000 && m.latent < 600_000);
+    if (!market) throw new Error('no market');
+    const alice = engine.createAccount({ cash: 1_000 * D });
+    const top = engine.topOfBook(market.ticker);
+    const ask = place(engine, alice.userId, order(market, { side: 'ask', price: top.ask, count: 200 }));
+    expect(ask.order.status).toBe('resting');
+    expect(engine.jumpPrice(market.ticker, 800_000).ok).toBe(true);
+    expect(ask.order.status).toBe('executed');
+    expect(market.lastPrice).toBe(800_000);
+    const after = engine.topOfBook(market.ticker);
+    expect(after.bid).toBeLessThan(800_000);
+    expect(after.ask).toBeGreaterThan(800_000);
+  });
+});
+
 describe('positions', () => {
   it('selling YES against a long YES position nets and realizes at average cost', () => {
     const { engine, market, alice, bob } = setup();

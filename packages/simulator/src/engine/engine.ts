@@ -740,12 +740,21 @@ export class Engine {
     return { ok: true, value: market };
   }
 
-  /** Jump: sweep everything between the old and new price (resting orders there fill), print a trade at `price`, re-quote. */
+  /**
+   * Jump: everything resting between the current price and `price` fills (against the house
+   * taker), the makers re-quote around `price`, and a one-contract trade prints at `price`.
+   */
   jumpPrice(ticker: string, price: Micros): EngineResult<Market> {
-    const moved = this.movePrice(ticker, price);
-    if (!moved.ok) return moved;
-    this.activity?.sweepTo(moved.value, price);
-    return moved;
+    const market = this.markets.get(ticker);
+    if (!market) return fail('market_not_found');
+    if (market.status !== 'active') return fail('market_inactive');
+    if (!isOnGrid(price, market.priceRanges)) return fail('invalid_price');
+    market.latent = price;
+    market.target = price;
+    this.activity?.sweepTo(market, price);
+    this.activity?.requote(market);
+    this.activity?.printAt(market, price);
+    return { ok: true, value: market };
   }
 
   /** Point the background taker at an account whose resting orders it fills now and then. */
