@@ -1,7 +1,7 @@
  
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, startTestSimulator } from './helpers.js';
-import { validate, type Issue } from './openapi-validator.js';
+import { validate, type Issue } from './schema-validator.js';
 import { populate } from './populate.js';
 
 /**

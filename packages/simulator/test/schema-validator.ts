@@ -1,6 +1,6 @@
 /**
- * A small JSON-Schema (OpenAPI 3.0 subset) checker for our responses: $ref, allOf/oneOf/anyOf,
- * type, nullable, enum, required, properties, items, format date-time. Unknown properties are
+ * A small JSON-Schema (OpenAPI 3.0 / AsyncAPI 2 subset) checker for our responses: $ref, allOf/oneOf/anyOf,
+ * type, nullable, enum, const, required, properties, items, format date-time. Unknown properties are
  * reported too (OpenAPI allows them, but an unknown field here usually means a typo).
  */
 import { readFileSync } from 'node:fs';
@@ -13,15 +13,22 @@ export interface Issue {
   problem: string;
 }
 
-const SPEC_URL = new URL('../../../../shared/kalshi-spec/openapi.yaml', import.meta.url);
-let components: Record<string, Schema> | null = null;
+const SPEC_DIR = new URL('../../../../shared/kalshi-spec/', import.meta.url);
+const loaded = new Map<string, Record<string, Schema>>();
+let active: Record<string, Schema> = {};
 
-function schemas(): Record<string, Schema> {
+function load(spec: 'openapi.yaml' | 'asyncapi.yaml'): Record<string, Schema> {
+  let components = loaded.get(spec);
   if (!components) {
-    const spec = parse(readFileSync(SPEC_URL, 'utf8')) as { components: { schemas: Record<string, Schema> } };
-    components = spec.components.schemas;
+    const doc = parse(readFileSync(new URL(spec, SPEC_DIR), 'utf8')) as { components: { schemas: Record<string, Schema> } };
+    components = doc.components.schemas;
+    loaded.set(spec, components);
   }
   return components;
+}
+
+function schemas(): Record<string, Schema> {
+  return active;
 }
 
 function resolve(schema: Schema): Schema {
@@ -68,6 +75,7 @@ function check(value: unknown, raw: Schema, path: string, issues: Issue[]): void
     issues.push({ path, problem: `expected ${type}, got ${actual}` });
     return;
   }
+  if ('const' in schema && schema.const !== value) issues.push({ path, problem: `${JSON.stringify(value)} is not ${JSON.stringify(schema.const)}` });
   if (Array.isArray(schema.enum) && !schema.enum.includes(value)) issues.push({ path, problem: `${JSON.stringify(value)} not in enum` });
   if (schema.format === 'date-time' && typeof value === 'string' && !RFC3339.test(value)) issues.push({ path, problem: `not RFC 3339: ${value}` });
   if (actual === 'array' && schema.items) (value as unknown[]).forEach((item, i) => check(item, schema.items as Schema, `${path}[${i}]`, issues));
@@ -102,7 +110,9 @@ function collectRequired(schema: Schema): string[] {
   return [...own, ...inherited];
 }
 
-export function validate(schemaName: string, value: unknown): Issue[] {
+/** Validate against a component schema of openapi.yaml (default) or asyncapi.yaml. */
+export function validate(schemaName: string, value: unknown, spec: 'openapi.yaml' | 'asyncapi.yaml' = 'openapi.yaml'): Issue[] {
+  active = load(spec);
   const issues: Issue[] = [];
   check(value, { $ref: `#/components/schemas/${schemaName}` }, schemaName, issues);
   return issues;

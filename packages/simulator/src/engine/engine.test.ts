@@ -35,6 +35,14 @@ function place(engine: Engine, userId: string, input: CreateOrderInput) {
   return result.value;
 }
 
+describe('ids', () => {
+  it('draws RFC 4122 version-4 UUIDs from the seed', () => {
+    const { engine } = setup();
+    const account = engine.createAccount();
+    expect(account.userId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
 describe('fees', () => {
   it('charges the recorded taker fee: 1 contract at 0.52 costs 0.0175 and at 0.99 costs 0.0007', () => {
     expect(tradeFee({ price: 520_000, count: 100, isTaker: true })).toBe(17_500);

@@ -65,9 +65,9 @@ export class Prng {
   uuid(): string {
     const hex = (n: number): string => n.toString(16).padStart(8, '0');
     const w0 = this.nextUint32();
-    const w1 = this.nextUint32();
-    const w2 = ((this.nextUint32() & 0xffff0fff) | 0x00004000) >>> 0;
-    const w3 = ((this.nextUint32() & 0x3fffffff) | 0x80000000) >>> 0;
+    const w1 = ((this.nextUint32() & 0xffff0fff) | 0x00004000) >>> 0; // version nibble (char 12)
+    const w2 = ((this.nextUint32() & 0x3fffffff) | 0x80000000) >>> 0; // variant bits (char 16)
+    const w3 = this.nextUint32();
     const s = hex(w0) + hex(w1) + hex(w2) + hex(w3);
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
   }

@@ -335,7 +335,8 @@ export class WsHub {
       if (!sub) continue;
       conn.subs.delete(sid);
       this.byChannel.get(sub.channel)?.delete(sub);
-      this.reply(conn, sub.channel === 'orderbook_delta' ? { id, sid, seq: sub.seq, type: 'unsubscribed' } : { id, sid, type: 'unsubscribed' });
+      // asyncapi requires seq on `unsubscribed`; unsequenced channels report 0.
+      this.reply(conn, { id, sid, seq: sub.seq, type: 'unsubscribed' });
     }
   }
 
@@ -449,7 +450,6 @@ export class WsHub {
             outcome_side: outcome,
             book_side: f.side,
             yes_price_dollars: price4(f.yesPrice),
-            no_price_dollars: price4(ONE_DOLLAR - f.yesPrice),
             count_fp: count2(f.count),
             fee_cost: money4(f.fee),
             post_position_fp: count2(f.postPosition),
