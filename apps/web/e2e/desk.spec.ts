@@ -1,0 +1,112 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { expect, test } from '@playwright/test';
+import { formatContracts, formatDollars } from '../src/lib/format';
+import { card, connectDemo, control, instrument, serverPositions, shoot } from './stack';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeEach(async ({ page }) => {
+  await instrument(page);
+});
+
+test('connecting the demo account shows the same positions as GET /account/positions', async ({ page }) => {
+  await connectDemo(page);
+  const positions = await serverPositions(page);
+  expect(positions.length).toBeGreaterThan(0);
+  await expect(page.locator('aside [data-testid="position-card"]')).toHaveCount(positions.length);
+  for (const position of positions) {
+    const item = card(page, position.ticker);
+    await expect(item).toContainText(position.side);
+    await expect(item.getByTestId('position-quantity')).toContainText(`${formatContracts(position.quantity)} @`);
+  }
+  // Prices move in the demo: compare P&L until the page and the server agree on every card.
+  await expect
+    .poll(async () => {
+      const latest = await serverPositions(page);
+      const shown = await Promise.all(latest.map((p) => card(page, p.ticker).getByTestId('position-pnl').textContent()));
+      return latest.every((p, i) => shown[i] === (p.unrealized_pnl === null ? '—' : formatDollars(p.unrealized_pnl, { signed: true })));
+    })
+    .toBe(true);
+  await expect(page.getByTestId('position-count')).toHaveText(String(positions.length));
+  await shoot(page, 'desk-1440x900');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shoot(page, 'desk-390x844');
+  await page.getByRole('button', { name: /Show positions/ }).click();
+  await expect(page.getByRole('dialog', { name: 'Positions' })).toBeVisible();
+  await shoot(page, 'positions-sheet-390x844');
+});
+
+test('a trade in the simulator changes the card P&L without a reload within 1 s', async ({ page }) => {
+  await connectDemo(page);
+  const positions = await serverPositions(page);
+  const target = positions.find((p) => p.side === 'YES' && p.current_price !== null) ?? positions[0];
+  if (!target) throw new Error('the demo account holds no position');
+  const pnl = card(page, target.ticker).getByTestId('position-pnl');
+  const before = await pnl.textContent();
+  // Jump far from where it is, so the mark (and the P&L) certainly changes.
+  const price = (target.yes_bid ?? 50) < 50 ? '0.9000' : '0.1000';
+  await control('jumpPrice', { ticker: target.ticker, price });
+  await expect(pnl).not.toHaveText(before ?? '', { timeout: 1_000 });
+  await expect
+    .poll(async () => {
+      const now = (await serverPositions(page)).find((p) => p.ticker === target.ticker);
+      return now?.unrealized_pnl === null || now === undefined ? '—' : formatDollars(now.unrealized_pnl, { signed: true });
+    })
+    .toBe(await pnl.textContent());
+  await page.goto(`/#/positions/${target.ticker}`);
+  await expect(page.getByTestId('position-detail')).toBeVisible();
+  await shoot(page, 'position-detail-1440x900');
+});
+
+test('a settlement removes the card', async ({ page }) => {
+  await connectDemo(page);
+  const positions = await serverPositions(page);
+  const target = positions[positions.length - 1];
+  if (!target) throw new Error('the demo account holds no position');
+  await expect(card(page, target.ticker)).toBeVisible();
+  await control('settleMarket', { ticker: target.ticker, result: 'yes' });
+  await expect(card(page, target.ticker)).toHaveCount(0);
+  await expect(page.getByTestId('position-count')).toHaveText(String(positions.length - 1));
+  expect((await serverPositions(page)).map((p) => p.ticker)).not.toContain(target.ticker);
+});
+
+test('when the upstream connection drops the status shows reconnecting, then live', async ({ page }) => {
+  await connectDemo(page);
+  await page.evaluate(() => {
+    (window as unknown as { __statuses: string[] }).__statuses = ['live'];
+  });
+  await control('dropConnections', {});
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses.join(' > ')), { timeout: 20_000 })
+    .toMatch(/live > (reconnecting|stale)( > \w+)* > live$/);
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
+});
+
+test('logout empties the panel and closes the stream', async ({ page }) => {
+  await connectDemo(page);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page.getByRole('button', { name: 'Use the demo account' })).toBeVisible();
+  await expect(page.locator('[data-testid="position-card"]')).toHaveCount(0);
+  const states = await page.evaluate(() => (window as unknown as { __sources: EventSource[] }).__sources.map((s) => s.readyState));
+  expect(states.length).toBeGreaterThan(0);
+  expect(states.every((s) => s === 2)).toBe(true);
+  expect((await page.request.get('/api/v1/account/positions')).status()).toBe(401);
+  await shoot(page, 'connect-1440x900');
+});
+
+test('a bad key gives a readable error', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('API key id').fill('not-a-real-key');
+  await page.getByLabel('Private key (PEM)').fill('this is not a PEM file');
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByRole('alert')).toContainText('That private key could not be read.');
+
+  // A well-formed key the exchange has never seen.
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  await page.getByLabel('Private key (PEM)').fill(privateKey);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByRole('alert')).toContainText('The exchange rejected this key.');
+  await expect(page.getByRole('alert')).not.toContainText('PRIVATE KEY');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shoot(page, 'connect-error-390x844');
+});
