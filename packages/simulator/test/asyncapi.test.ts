@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is probed field by field */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- wire JSON is probed field by field */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, startTestSimulator, TestSocket } from './helpers.js';
 import { validate, type Issue } from './schema-validator.js';
