@@ -202,6 +202,20 @@ describe('REST answers have the recorded fields, types and formats', () => {
     }
   });
 
+  it('lists object keys alphabetically at every level, as every recorded success body does', async () => {
+    const keyOrderProblems = (value: unknown, path: string): string[] => {
+      if (Array.isArray(value)) return value.flatMap((v, i) => keyOrderProblems(v, `${path}[${i}]`));
+      if (value === null || typeof value !== 'object') return [];
+      const keys = Object.keys(value);
+      const own = keys.join(',') === [...keys].sort().join(',') ? [] : [`${path}: ${keys.join(',')}`];
+      return [...own, ...keys.flatMap((k) => keyOrderProblems((value as Record<string, unknown>)[k], `${path}.${k}`))];
+    };
+    for (const path of ['/markets?limit=20', `/markets/${tickers.market}`, '/portfolio/positions', '/portfolio/fills', '/portfolio/orders', '/portfolio/settlements', '/portfolio/balance', `/events/${tickers.event}?with_nested_markets=true`]) {
+      const res = await caller(sim).get(path);
+      expect(keyOrderProblems(JSON.parse(res.text), path)).toEqual([]);
+    }
+  });
+
   it('the comparison itself reports missing fields, extra fields and format changes', () => {
     const problems = diff([{ a: '0.5000', b: 1 }], { a: '0.500000', c: true }, 'x');
     expect(problems).toEqual(['x.b: missing', 'x.a: recorded decimal4 "0.5000", simulator decimal6 "0.500000"', 'x.c: not in the recording']);

@@ -23,6 +23,7 @@ import {
   orderJson,
   seriesJson,
   settlementJson,
+  stringifySorted,
   tradeJson,
 } from './wire.js';
 
@@ -63,7 +64,7 @@ interface Route {
   handler: Handler;
 }
 
-const ok = (body: unknown, status = 200): Reply => ({ status, body: JSON.stringify(body) });
+const ok = (body: unknown, status = 200): Reply => ({ status, body: stringifySorted(body) });
 const err = (e: HttpError): Reply => ({ status: e.status, body: e.body });
 
 class QueryError extends Error {
@@ -114,13 +115,25 @@ function pageByIndex<T>(items: readonly T[], query: URLSearchParams, limit: numb
   return { page, cursor: next < items.length ? encodeCursor(next) : '' };
 }
 
-/** Page over a newest-first list keyed by a growing sequence number (stable while items arrive). */
-function pageBySeq<T extends { seq: number }>(newestFirst: readonly T[], query: URLSearchParams, limit: number): { page: T[]; cursor: string } {
+/**
+ * Page newest first over an oldest-first list keyed by a growing sequence number (stable
+ * while new items arrive). Walks from the end, so a 50,000-trade list is never copied.
+ */
+function pageNewestFirst<T extends { seq: number }>(oldestFirst: readonly T[], keep: (item: T) => boolean, query: URLSearchParams, limit: number): { page: T[]; cursor: string } {
   const before = decodeCursor(query.get('cursor'));
-  const eligible = before === null ? newestFirst : newestFirst.filter((x) => x.seq < before);
-  const page = eligible.slice(0, limit);
+  const page: T[] = [];
+  let hasMore = false;
+  for (let i = oldestFirst.length - 1; i >= 0; i -= 1) {
+    const item = oldestFirst[i];
+    if (!item || (before !== null && item.seq >= before) || !keep(item)) continue;
+    if (page.length === limit) {
+      hasMore = true;
+      break;
+    }
+    page.push(item);
+  }
   const last = page[page.length - 1];
-  return { page, cursor: eligible.length > limit && last ? encodeCursor(last.seq) : '' };
+  return { page, cursor: hasMore && last ? encodeCursor(last.seq) : '' };
 }
 
 const STATUS_FILTER: Record<string, Market['status'][]> = {
@@ -143,10 +156,6 @@ function requireAccount(ctx: RestContext, req: Request): Account {
   const account = req.userId === null ? undefined : ctx.engine.getAccount(req.userId);
   if (!account) throw new QueryError(err(NOT_FOUND));
   return account;
-}
-
-function newestFirst<T extends { seq: number }>(items: readonly T[]): T[] {
-  return [...items].reverse();
 }
 
 function unwrap<T>(result: EngineResult<T>): T {
@@ -196,10 +205,12 @@ const getTrades: Handler = (ctx, req) => {
   const ticker = req.query.get('ticker');
   const minTs = parseSecondsParam(req.query, 'min_ts');
   const maxTs = parseSecondsParam(req.query, 'max_ts');
-  const trades = newestFirst(ctx.engine.listTrades()).filter(
+  const { page, cursor } = pageNewestFirst(
+    ctx.engine.listTrades(),
     (t) => (!ticker || t.ticker === ticker) && (minTs === null || t.createdMs >= minTs) && (maxTs === null || t.createdMs <= maxTs),
+    req.query,
+    limit,
   );
-  const { page, cursor } = pageBySeq(trades, req.query, limit);
   return ok({ cursor, trades: page.map(tradeJson) });
 };
 
@@ -273,14 +284,16 @@ const getFills: Handler = (ctx, req) => {
   const orderId = req.query.get('order_id');
   const minTs = parseSecondsParam(req.query, 'min_ts');
   const maxTs = parseSecondsParam(req.query, 'max_ts');
-  const fills = newestFirst(account.fills).filter(
+  const { page, cursor } = pageNewestFirst(
+    account.fills,
     (f) =>
       (!ticker || f.ticker === ticker) &&
       (!orderId || f.orderId === orderId) &&
       (minTs === null || f.createdMs >= minTs) &&
       (maxTs === null || f.createdMs <= maxTs),
+    req.query,
+    limit,
   );
-  const { page, cursor } = pageBySeq(fills, req.query, limit);
   return ok({ cursor, fills: page.map(fillJson) });
 };
 
@@ -296,15 +309,17 @@ const getOrders: Handler = (ctx, req) => {
   }
   const minTs = parseSecondsParam(req.query, 'min_ts');
   const maxTs = parseSecondsParam(req.query, 'max_ts');
-  const orders = newestFirst(account.orders).filter(
+  const { page, cursor } = pageNewestFirst(
+    account.orders,
     (o) =>
       (!ticker || o.ticker === ticker) &&
       (!eventSet || eventSet.has(ctx.engine.getMarket(o.ticker)?.eventTicker ?? '')) &&
       (!status || o.status === status) &&
       (minTs === null || o.createdMs >= minTs) &&
       (maxTs === null || o.createdMs <= maxTs),
+    req.query,
+    limit,
   );
-  const { page, cursor } = pageBySeq(orders, req.query, limit);
   return ok({ cursor, orders: page.map(orderJson) });
 };
 
@@ -321,14 +336,16 @@ const getSettlements: Handler = (ctx, req) => {
   const eventTicker = req.query.get('event_ticker');
   const minTs = parseSecondsParam(req.query, 'min_ts');
   const maxTs = parseSecondsParam(req.query, 'max_ts');
-  const settlements = newestFirst(account.settlements).filter(
+  const { page, cursor } = pageNewestFirst(
+    account.settlements,
     (s) =>
       (!ticker || s.ticker === ticker) &&
       (!eventTicker || s.eventTicker === eventTicker) &&
       (minTs === null || s.settledMs >= minTs) &&
       (maxTs === null || s.settledMs <= maxTs),
+    req.query,
+    limit,
   );
-  const { page, cursor } = pageBySeq(settlements, req.query, limit);
   return ok({ cursor, settlements: page.map(settlementJson) });
 };
 

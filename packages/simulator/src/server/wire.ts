@@ -4,7 +4,7 @@
  * money as 6-dp strings, counts as 2-dp strings, the few integer-cent fields in cents, and
  * each timestamp in the format Kalshi uses for that field.
  */
-import { formatCount, formatDollars } from '@kalshi-desk/kalshi/protocol';
+import { formatCount, formatDollars, notional } from '@kalshi-desk/kalshi/protocol';
 import type { Engine } from '../engine/engine.js';
 import { ONE_DOLLAR } from '../engine/money.js';
 import type {
@@ -37,6 +37,23 @@ export function rfc3339(ms: EpochMs): string {
   const [head, fraction = ''] = iso.slice(0, -1).split('.');
   const trimmed = fraction.replace(/0+$/, '');
   return trimmed === '' ? `${head}Z` : `${head}.${trimmed}Z`;
+}
+
+/**
+ * JSON with object keys in alphabetical order at every level: every recorded Kalshi REST
+ * success body is laid out that way (error bodies are not: code, message, details).
+ */
+export function stringifySorted(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stringifySorted(v))).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined) continue;
+    parts.push(`${JSON.stringify(key)}:${stringifySorted(v)}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 export const unixSeconds = (ms: EpochMs): number => Math.floor(ms / 1000);
@@ -184,7 +201,7 @@ export function balanceJson(engine: Engine, account: Account): Json {
     const m = engine.getMarket(p.ticker);
     if (!m || p.position === 0) continue;
     const mark = p.position > 0 ? m.lastPrice : ONE_DOLLAR - m.lastPrice;
-    value += (Math.abs(p.position) * mark) / 100;
+    value += notional(mark, Math.abs(p.position));
   }
   return {
     balance: Math.trunc(available / 10_000),
