@@ -58,6 +58,29 @@ test('a trade in the simulator changes the card P&L without a reload within 1 s'
   await shoot(page, 'position-detail-1440x900');
 });
 
+test('keyboard shortcuts move between screens; the portfolio shows fills; the theme toggles and persists', async ({ page }) => {
+  await connectDemo(page);
+  await page.keyboard.press('g');
+  await page.keyboard.press('p');
+  await expect(page).toHaveURL(/#\/portfolio$/);
+  await expect(page.getByRole('heading', { name: 'Portfolio' })).toBeVisible();
+  await expect(page.getByTestId('fill-row').first()).toBeVisible();
+  await page.keyboard.press('t');
+  const isDark = await page.evaluate(() => document.documentElement.classList.contains('dark'));
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Portfolio' })).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(isDark);
+  await page.evaluate(() => document.documentElement.classList.add('dark'));
+  await shoot(page, 'portfolio-dark-1440x900');
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await page.keyboard.press('/');
+  await expect(page).toHaveURL(/#\/markets$/);
+  await expect(page.getByRole('searchbox', { name: 'Search markets' })).toBeFocused();
+});
+
 test('a settlement removes the card', async ({ page }) => {
   await connectDemo(page);
   const positions = await serverPositions(page);

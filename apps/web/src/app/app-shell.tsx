@@ -34,6 +34,13 @@ function useHoldings(): Holdings {
   }, [positions]);
 }
 
+/** Focuses an element once it exists: after a route change it renders a frame or two later. */
+function focusWhenPresent(id: string, framesLeft = 30): void {
+  const element = document.getElementById(id);
+  if (element) element.focus();
+  else if (framesLeft > 0) requestAnimationFrame(() => focusWhenPresent(id, framesLeft - 1));
+}
+
 function RouteView({ route, holdings }: { route: Route; holdings: Holdings }) {
   switch (route.name) {
     case 'markets':
@@ -94,8 +101,7 @@ export function AppShell({
     goPortfolio: () => navigate(hrefs.portfolio()),
     focusSearch: () => {
       if (route.name !== 'markets') navigate(hrefs.markets());
-      // The browser renders on the next frame after a route change.
-      requestAnimationFrame(() => document.getElementById(MARKET_SEARCH_INPUT_ID)?.focus());
+      focusWhenPresent(MARKET_SEARCH_INPUT_ID);
     },
     showHelp: () => setHelpOpen(true),
     toggleTheme: theme.toggleTheme,
