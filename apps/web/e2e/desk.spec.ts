@@ -56,6 +56,11 @@ test('a trade in the simulator changes the card P&L without a reload within 1 s'
   await page.goto(`/#/positions/${target.ticker}`);
   await expect(page.getByTestId('position-detail')).toBeVisible();
   await shoot(page, 'position-detail-1440x900');
+  // The mark selector re-reads the position at another basis (GET /account/positions?mark=mid).
+  const marked = page.waitForRequest((r) => r.url().includes('/api/v1/account/positions?mark=mid'));
+  await page.getByRole('radio', { name: 'Mid' }).click();
+  await marked;
+  await expect(page.getByTestId('position-detail')).toContainText('Current (mid)');
 });
 
 test('keyboard shortcuts move between screens; the portfolio shows fills; the theme toggles and persists', async ({ page }) => {
