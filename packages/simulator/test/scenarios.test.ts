@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSimulator } from './helpers.js';
+import { startSimulator } from '../src/simulator.js';
+import { startTestSimulator, testPrivateKeyPem } from './helpers.js';
 
 describe('demo scenario', () => {
   let sim: Awaited<ReturnType<typeof startTestSimulator>>;
@@ -35,6 +36,21 @@ describe('demo scenario', () => {
     expect(closing?.status).toBe('finalized');
     expect(account.positions.has(closing?.ticker ?? '')).toBe(false);
     expect(account.settlements.map((s) => s.ticker)).toContain(closing?.ticker);
+  });
+});
+
+describe('real-time mode', () => {
+  it('a timer drives the simulation at the requested speed without any advanceClock', async () => {
+    const sim = await startSimulator({ scenario: 'demo', seed: 3, speed: 200, tickMs: 10, demoKey: { privateKeyPem: testPrivateKeyPem() } });
+    try {
+      const start = sim.engine.now();
+      const trades = sim.engine.listTrades().length;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sim.engine.now() - start).toBeGreaterThan(20_000);
+      expect(sim.engine.listTrades().length).toBeGreaterThan(trades);
+    } finally {
+      await sim.close();
+    }
   });
 });
 

@@ -162,6 +162,14 @@ describe('private channels', () => {
     expect(ticker.msg).toMatchObject({ price_dollars: price(top.ask), volume_fp: expect.stringMatching(/^\d+\.\d{2}$/) });
   });
 
+  it('subscribes the ticker channel by market id and sends an initial snapshot when asked', async () => {
+    const s = await open();
+    s.send({ id: 1, cmd: 'subscribe', params: { channels: ['ticker'], market_ids: [market.marketId], send_initial_snapshot: true } });
+    const ticker = await s.next((f) => f.type === 'ticker');
+    expect(ticker.msg.market_ticker).toBe(market.ticker);
+    expect(ticker.msg.market_id).toBe(market.marketId);
+  });
+
   it('stalls one channel without closing, then drops the connection', async () => {
     const s = await open();
     s.send({ id: 1, cmd: 'subscribe', params: { channels: ['trade'] } });

@@ -136,6 +136,10 @@ export class Engine {
   getMarket(ticker: string): Market | undefined {
     return this.markets.get(ticker);
   }
+  getMarketById(marketId: string): Market | undefined {
+    for (const m of this.marketList) if (m.marketId === marketId) return m;
+    return undefined;
+  }
   getBook(ticker: string): OrderBook | undefined {
     return this.books.get(ticker);
   }

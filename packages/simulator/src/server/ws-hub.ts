@@ -277,6 +277,15 @@ export class WsHub {
       if (!Array.isArray(params.market_tickers) || params.market_tickers.some((t) => typeof t !== 'string')) throw new CommandError(11);
       list.push(...(params.market_tickers as string[]));
     }
+    // The ticker channel also takes market ids (UUIDs).
+    const ids: unknown[] = [];
+    if (params.market_id !== undefined) ids.push(params.market_id);
+    if (Array.isArray(params.market_ids)) ids.push(...(params.market_ids as unknown[]));
+    for (const id of ids) {
+      const market = typeof id === 'string' ? this.engine.getMarketById(id) : undefined;
+      if (!market) throw new CommandError(16);
+      list.push(market.ticker);
+    }
     if (list.length === 0) return null;
     for (const t of list) if (!this.engine.getMarket(t)) throw new CommandError(16, t);
     return [...new Set(list)];
