@@ -20,6 +20,9 @@ import { accountRoutes } from '../modules/account/account.routes.js';
 import { noLiveAccounts, type LiveAccountsPort } from '../modules/account/account.ports.js';
 import { AccountUsecases } from '../modules/account/account.usecases.js';
 import { CredentialVault } from '../modules/credentials/credentials.vault.js';
+import { marketsRoutes } from '../modules/markets/markets.routes.js';
+import { MarketStreams } from '../modules/markets/markets.stream.js';
+import { MarketsUsecases } from '../modules/markets/markets.usecases.js';
 import { SessionService } from '../modules/sessions/sessions.usecases.js';
 import { registerWebApp, systemRoutes } from '../modules/system/system.routes.js';
 import type { Clock } from '../shared/clock.js';
@@ -33,6 +36,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     exchange: ExchangeFactory;
     account: AccountUsecases;
+    marketStreams: MarketStreams;
   }
 }
 
@@ -68,7 +72,22 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   const sessions = new SessionService({ db: deps.database.db, secret: config.sessionSecret, clock: deps.clock });
   const vault = new CredentialVault(config.encryption);
-  const live = deps.live ?? noLiveAccounts;
+  const engine = deps.live ?? noLiveAccounts;
+  const markets = new MarketsUsecases({ exchange: deps.exchange, clock: deps.clock });
+  const marketStreams = new MarketStreams({ wsUrl: deps.exchange.wsUrl, clock: deps.clock, logger: app.log });
+  // Logout ends a session's market streams too, and the user's upstream market connection
+  // once no session of theirs is left.
+  const live: LiveAccountsPort = {
+    ensureSession: (userId, credentials) => engine.ensureSession(userId, credentials),
+    stopSession: async (userId) => {
+      marketStreams.closeViewers(userId);
+      await engine.stopSession(userId);
+    },
+    closeStreams: (userId, jti) => {
+      marketStreams.closeViewers(userId, jti);
+      engine.closeStreams(userId, jti);
+    },
+  };
   const account = new AccountUsecases({
     db: deps.database.db,
     clock: deps.clock,
@@ -82,6 +101,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorate('sessionCookieSecure', config.isProduction);
   app.decorate('exchange', deps.exchange);
   app.decorate('account', account);
+  app.decorate('marketStreams', marketStreams);
   app.decorateRequest('session', null);
 
   await app.register(helmet, {
@@ -125,12 +145,19 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // Open SSE responses would otherwise keep app.close() waiting.
+  app.addHook('preClose', (done) => {
+    marketStreams.closeAll();
+    done();
+  });
+
   await app.register(systemRoutes, { prefix: '/api/v1', database: deps.database, clock: deps.clock, startedAt: deps.clock.now() });
   await app.register(accountRoutes, {
     prefix: '/api/v1/account',
     account,
     authRateLimitPerMinute: deps.authRateLimitPerMinute ?? 10,
   });
+  await app.register(marketsRoutes, { prefix: '/api/v1', markets, streams: marketStreams, account });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await registerWebApp(app, config.webDistDir);
 

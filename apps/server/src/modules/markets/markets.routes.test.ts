@@ -1,0 +1,237 @@
+/**
+ * Market research routes against the real simulator; the SSE relay over a real socket.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getTestRsaKey } from '@kalshi-desk/kalshi/testing';
+import { startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
+import type { MarketSummary } from '@kalshi-desk/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionCookieFrom, startTestServer, type TestServer } from '../../app/testing/test-server.js';
+import { createExchangeFactory } from '../../shared/exchange.js';
+
+let simulator: RunningSimulator;
+let server: TestServer;
+let baseUrl: string;
+let cookie: string;
+
+beforeAll(async () => {
+  simulator = await startSimulator({ port: 0, seed: 3, scenario: 'quiet', demoKey: { privateKeyPem: getTestRsaKey(0).privateKeyPem } });
+  server = await startTestServer({
+    exchange: createExchangeFactory({
+      env: 'simulator',
+      restBaseUrl: simulator.restBaseUrl,
+      wsUrl: simulator.wsUrl,
+      demoAccount: simulator.demoAccount,
+    }),
+  });
+  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  baseUrl = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
+  const res = await server.app.inject({ method: 'POST', url: '/api/v1/account/authenticate/demo' });
+  cookie = sessionCookieFrom(res.headers['set-cookie']);
+});
+
+afterAll(async () => {
+  await server.close();
+  await simulator.close();
+});
+
+const direct = () => createExchangeFactory({ env: 'simulator', restBaseUrl: simulator.restBaseUrl, wsUrl: simulator.wsUrl }).rest();
+
+async function listMarkets(query = ''): Promise<{ markets: MarketSummary[]; categories: string[] }> {
+  const res = await server.app.inject({ method: 'GET', url: `/api/v1/markets${query}` });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+describe('GET /api/v1/markets', () => {
+  it('lists markets with categories from their series, sorted by volume', async () => {
+    const body = await listMarkets('?limit=500');
+    expect(body.markets.length).toBeGreaterThan(5);
+    expect(body.categories.length).toBeGreaterThan(1);
+    expect(body.markets.every((m) => m.category !== null && body.categories.includes(m.category))).toBe(true);
+    const volumes = body.markets.map((m) => m.volume);
+    expect(volumes).toEqual([...volumes].sort((a, b) => b - a));
+    const all = [];
+    for await (const m of direct().iterateMarkets({ limit: 1000 })) all.push(m.ticker);
+    expect(new Set(body.markets.map((m) => m.ticker))).toEqual(new Set(all.slice(0, 500)));
+  });
+
+  it('filters by category and status, searches, and sorts by close time', async () => {
+    const { categories } = await listMarkets();
+    const category = categories[0] ?? '';
+    const byCategory = await listMarkets(`?category=${encodeURIComponent(category)}&limit=500`);
+    expect(byCategory.markets.length).toBeGreaterThan(0);
+    expect(byCategory.markets.every((m) => m.category === category)).toBe(true);
+
+    const open = await listMarkets('?status=open&sort=close_time&limit=500');
+    expect(open.markets.every((m) => m.status === 'active')).toBe(true);
+    const closes = open.markets.map((m) => Date.parse(m.close_time));
+    expect(closes).toEqual([...closes].sort((a, b) => a - b));
+
+    const first = open.markets[0];
+    if (first === undefined) throw new Error('no open market');
+    const found = await listMarkets(`?search=${encodeURIComponent(first.ticker.toLowerCase())}`);
+    expect(found.markets.map((m) => m.ticker)).toContain(first.ticker);
+  });
+
+  it('rejects an unknown status or sort with 400', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/api/v1/markets?status=active' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBe('bad_request');
+  });
+});
+
+describe('market detail, order book and event', () => {
+  let ticker: string;
+  beforeAll(async () => {
+    const { markets } = await listMarkets('?status=open');
+    ticker = markets[0]?.ticker ?? '';
+  });
+
+  it('GET /markets/:ticker matches the exchange, with its event and category', async () => {
+    const res = await server.app.inject({ method: 'GET', url: `/api/v1/markets/${ticker}` });
+    expect(res.statusCode).toBe(200);
+    const { market } = res.json();
+    const upstream = await direct().getMarket(ticker);
+    expect(market.ticker).toBe(ticker);
+    expect(market.event_ticker).toBe(upstream.event_ticker);
+    expect(market.rules_primary).toBe(upstream.rules_primary);
+    expect(market.category).not.toBeNull();
+    expect(market.series_ticker).not.toBeNull();
+  });
+
+  it('GET /markets/:ticker/orderbook is the exchange book, best first', async () => {
+    const res = await server.app.inject({ method: 'GET', url: `/api/v1/markets/${ticker}/orderbook` });
+    expect(res.statusCode).toBe(200);
+    const book = res.json();
+    expect(book.ticker).toBe(ticker);
+    const prices = (book.yes as [number, number][]).map(([p]) => p);
+    expect(prices).toEqual([...prices].sort((a, b) => b - a));
+    const upstream = await direct().getOrderbook(ticker);
+    expect(book.yes.length).toBe(upstream.orderbook_fp.yes_dollars?.length ?? 0);
+  });
+
+  it('GET /events/:event_ticker groups its markets', async () => {
+    const { market } = (await server.app.inject({ method: 'GET', url: `/api/v1/markets/${ticker}` })).json();
+    const res = await server.app.inject({ method: 'GET', url: `/api/v1/events/${market.event_ticker}` });
+    expect(res.statusCode).toBe(200);
+    const { event } = res.json<{ event: { event_ticker: string; markets: MarketSummary[] } }>();
+    expect(event.event_ticker).toBe(market.event_ticker);
+    expect(event.markets.map((m) => m.ticker)).toContain(ticker);
+    expect(event.markets.every((m) => m.event_ticker === market.event_ticker)).toBe(true);
+  });
+
+  it('answers 404 not_found for unknown markets and events, 400 for a malformed ticker', async () => {
+    for (const url of ['/api/v1/markets/NOPE-1', '/api/v1/markets/NOPE-1/orderbook', '/api/v1/events/NOPE']) {
+      const res = await server.app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error).toBe('not_found');
+    }
+    const bad = await server.app.inject({ method: 'GET', url: '/api/v1/markets/a%20b' });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+/** Reads SSE events from a live response until `until` says stop. */
+function readSse(path: string, headers: Record<string, string>) {
+  const events: { type: string; data: unknown }[] = [];
+  let response: IncomingMessage | null = null;
+  const waiters: (() => void)[] = [];
+  const req = httpRequest(`${baseUrl}${path}`, { headers });
+  const opened = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', (res) => {
+      response = res;
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (type !== undefined && data !== undefined) events.push({ type, data: JSON.parse(data) });
+        }
+        for (const w of waiters.splice(0)) w();
+      });
+      res.on('end', () => {
+        for (const w of waiters.splice(0)) w();
+      });
+      resolve(res);
+    });
+    req.on('error', reject);
+  });
+  req.end();
+  return {
+    events,
+    opened,
+    get isEnded() {
+      return response?.readableEnded ?? false;
+    },
+    async waitFor(predicate: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${events.map((e) => e.type).join(',')}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+    },
+    close: () => req.destroy(),
+  };
+}
+
+describe('GET /api/v1/markets/:ticker/sse', () => {
+  it('needs a session', async () => {
+    const stream = readSse('/api/v1/markets/ANY-1/sse', {});
+    const res = await stream.opened;
+    expect(res.statusCode).toBe(401);
+    stream.close();
+  });
+
+  it('relays the order book and ticker live, shares one upstream subscription, and unsubscribes when the last viewer leaves', async () => {
+    const { markets } = await listMarkets('?status=open');
+    const ticker = markets[0]?.ticker ?? '';
+    const streams = server.app.marketStreams;
+
+    const first = readSse(`/api/v1/markets/${ticker}/sse`, { cookie });
+    expect((await first.opened).statusCode).toBe(200);
+    await first.waitFor(() => first.events.some((e) => e.type === 'orderbook'), 'the first order book');
+    const book = first.events.find((e) => e.type === 'orderbook')?.data as { ticker: string; yes: [number, number][] };
+    expect(book.ticker).toBe(ticker);
+    const rest = (await server.app.inject({ method: 'GET', url: `/api/v1/markets/${ticker}/orderbook` })).json();
+    expect(book.yes).toEqual(rest.yes);
+
+    const second = readSse(`/api/v1/markets/${ticker}/sse`, { cookie });
+    await second.waitFor(() => second.events.some((e) => e.type === 'orderbook'), 'the book for the second viewer');
+    expect(streams.stats()).toEqual({ connections: 1, markets: 1, viewers: 2 });
+
+    // A trade on the exchange moves the book and the ticker for both viewers.
+    const before = first.events.length;
+    simulator.control.trade({ ticker, side: 'bid', count: '1.00' });
+    await first.waitFor(() => first.events.slice(before).some((e) => e.type === 'ticker'), 'a ticker update');
+    await first.waitFor(() => first.events.slice(before).some((e) => e.type === 'orderbook'), 'a book update');
+    await second.waitFor(() => second.events.some((e) => e.type === 'ticker'), 'a ticker on the second viewer');
+
+    first.close();
+    await first.waitFor(() => streams.stats().viewers === 1, 'the first viewer to leave', 3000);
+    expect(streams.stats().markets).toBe(1);
+    second.close();
+    await second.waitFor(() => streams.stats().markets === 0, 'the last viewer to leave', 3000);
+    expect(streams.stats()).toEqual({ connections: 0, markets: 0, viewers: 0 });
+  });
+
+  it('logout ends the session\'s market streams', async () => {
+    const login = await server.app.inject({ method: 'POST', url: '/api/v1/account/authenticate/demo' });
+    const own = sessionCookieFrom(login.headers['set-cookie']);
+    const { markets } = await listMarkets('?status=open');
+    const stream = readSse(`/api/v1/markets/${markets[1]?.ticker ?? ''}/sse`, { cookie: own });
+    await stream.waitFor(() => stream.events.some((e) => e.type === 'connection_status'), 'the stream to open');
+    await server.app.inject({ method: 'DELETE', url: '/api/v1/account/logout', headers: { cookie: own } });
+    await stream.waitFor(() => stream.isEnded, 'the stream to end', 3000);
+    expect(server.app.marketStreams.stats().viewers).toBe(0);
+  });
+});
