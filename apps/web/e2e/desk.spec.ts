@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { formatContracts, formatDollars } from '../src/lib/format';
-import { card, connectDemo, control, instrument, serverPositions, shoot } from './stack';
+import { card, connectDemo, connectDemoUntil, control, instrument, serverPositions, shoot } from './stack';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -108,6 +108,17 @@ test('when the upstream connection drops the status shows reconnecting, then liv
     .poll(() => page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses.join(' > ')), { timeout: 20_000 })
     .toMatch(/live > (reconnecting|stale)( > \w+)* > live$/);
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
+});
+
+test('without SSE the page polls the REST endpoints, then returns to the stream', async ({ page }) => {
+  // The stream is refused (as a proxy that cannot pass SSE would); REST still works.
+  await page.route('**/api/v1/account/sse/positions', (route) => route.fulfill({ status: 503, body: 'no streams here' }));
+  await connectDemoUntil(page, 'polling');
+  const positions = await serverPositions(page);
+  await expect(page.locator('aside [data-testid="position-card"]')).toHaveCount(positions.length);
+  await page.unroute('**/api/v1/account/sse/positions');
+  // The controller probes the stream every 15 s while polling.
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live', { timeout: 25_000 });
 });
 
 test('logout empties the panel and closes the stream', async ({ page }) => {

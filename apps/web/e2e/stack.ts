@@ -39,9 +39,13 @@ export async function instrument(page: Page): Promise<void> {
 }
 
 export async function connectDemo(page: Page): Promise<void> {
+  await connectDemoUntil(page, 'live');
+}
+
+export async function connectDemoUntil(page: Page, status: 'live' | 'polling'): Promise<void> {
   await page.goto('/');
   await page.getByRole('button', { name: 'Use the demo account' }).click();
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', status);
   await expect(page.getByTestId('position-card').first()).toBeVisible();
 }
 
