@@ -216,6 +216,11 @@ export class SimulatorControl {
     return { ...createOrderJson(second), fill_count: count2(first.fillCount + second.fillCount) };
   }
 
+  /** Alias of `trade`: another participant trades (the name used in the simulator's brief). */
+  tradeAs(args: { ticker: string; side: BookSide; count: string; price?: string }): Record<string, unknown> {
+    return this.trade(args);
+  }
+
   /** The simulated market makers re-quote around `price` (the book moves, no trade prints). */
   movePrice(args: { ticker: string; price: string }): Record<string, unknown> {
     this.deps.engine.tick();
@@ -355,6 +360,7 @@ export const CONTROL_OPERATIONS = [
   'placeOrder',
   'cancelOrder',
   'trade',
+  'tradeAs',
   'movePrice',
   'jumpPrice',
   'setCloseTime',
