@@ -399,6 +399,26 @@ describe('history routes', () => {
     expect(settlements.json()).toHaveProperty('settlements');
   });
 
+  it("two users with two keys each see only their own history", async () => {
+    const other = simulator.control.createAccount({ balance: '100.00' });
+    const key = await simulator.control.createApiKey({ userId: other.userId });
+    const { markets } = (await createExchangeFactory({ env: 'simulator', restBaseUrl: simulator.restBaseUrl, wsUrl: simulator.wsUrl })
+      .rest()
+      .getMarkets({ status: 'open', limit: 1 }));
+    const ticker = markets[0]?.ticker ?? '';
+    simulator.control.placeOrder({ userId: other.userId, ticker, side: 'bid', price: '0.9900', count: '1.00', timeInForce: 'immediate_or_cancel' });
+
+    const login = await authenticate({ key_id: key.keyId, private_key: key.privateKeyPem });
+    expect(login.statusCode).toBe(200);
+    const otherCookie = sessionCookieFrom(login.headers['set-cookie']);
+    const theirs = (await server.app.inject({ method: 'GET', url: '/api/v1/account/fills', headers: { cookie: otherCookie } })).json<{ fills: Fill[] }>();
+    const mine = (await server.app.inject({ method: 'GET', url: '/api/v1/account/fills?limit=1000', headers: { cookie } })).json<{ fills: Fill[] }>();
+    expect(theirs.fills.length).toBeGreaterThan(0);
+    expect(theirs.fills.every((f) => f.ticker === ticker)).toBe(true);
+    const mineIds = new Set(mine.fills.map((f) => f.fill_id));
+    expect(theirs.fills.some((f) => mineIds.has(f.fill_id))).toBe(false);
+  });
+
   it('history needs a session', async () => {
     const res = await server.app.inject({ method: 'GET', url: '/api/v1/account/fills' });
     expect(res.statusCode).toBe(401);
