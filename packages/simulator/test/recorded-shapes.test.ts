@@ -202,6 +202,18 @@ describe('REST answers have the recorded fields, types and formats', () => {
     }
   });
 
+  it('describes an ask order with the recorded direction fields (action sell, side yes, outcome no)', async () => {
+    const recordedAsk = (recorded('portfolio__orders_list.json').orders as any[]).find((o) => o.book_side === 'ask');
+    const pick = (o: any) => ({ action: o.action, side: o.side, outcome_side: o.outcome_side, book_side: o.book_side });
+    const api = caller(sim);
+    const created = await api.post('/portfolio/events/orders', {
+      ticker: tickers.market, side: 'ask', count: '1.00', price: '0.9800', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross',
+    });
+    const order = await api.get(`/portfolio/orders/${created.json.order_id as string}`);
+    expect(pick(order.json.order)).toEqual(pick(recordedAsk));
+    await api.del(`/portfolio/events/orders/${created.json.order_id as string}`);
+  });
+
   it('lists object keys alphabetically at every level, as every recorded success body does', async () => {
     const keyOrderProblems = (value: unknown, path: string): string[] => {
       if (Array.isArray(value)) return value.flatMap((v, i) => keyOrderProblems(v, `${path}[${i}]`));

@@ -58,9 +58,13 @@ export function stringifySorted(value: unknown): string {
 
 export const unixSeconds = (ms: EpochMs): number => Math.floor(ms / 1000);
 
-/** Outcome vocabulary: bid = YES, ask = NO (and the deprecated side/action pair). */
-function direction(side: 'bid' | 'ask'): { outcome: 'yes' | 'no' } {
-  return { outcome: side === 'bid' ? 'yes' : 'no' };
+/**
+ * Direction vocabulary: bid = YES, ask = NO. V2 orders are YES-leg only, so the deprecated
+ * legacy pair is side "yes" with action "buy" (bid) or "sell" (ask), as recorded
+ * (portfolio__orders_list: an ask reads action "sell", side "yes", outcome_side "no").
+ */
+export function direction(side: 'bid' | 'ask'): { outcome: 'yes' | 'no'; action: 'buy' | 'sell'; legacySide: 'yes' } {
+  return { outcome: side === 'bid' ? 'yes' : 'no', action: side === 'bid' ? 'buy' : 'sell', legacySide: 'yes' };
 }
 
 export function marketJson(engine: Engine, m: Market): Json {
@@ -247,9 +251,9 @@ export function eventPositionsJson(positions: readonly Position[]): Json[] {
 }
 
 export function fillJson(f: Fill): Json {
-  const outcome = direction(f.side).outcome;
+  const { outcome, action, legacySide } = direction(f.side);
   return {
-    action: 'buy',
+    action,
     book_side: f.side,
     count_fp: count2(f.count),
     created_time: rfc3339(f.createdMs),
@@ -261,7 +265,7 @@ export function fillJson(f: Fill): Json {
     no_price_dollars: price4(ONE_DOLLAR - f.yesPrice),
     order_id: f.orderId,
     outcome_side: outcome,
-    side: outcome,
+    side: legacySide,
     subaccount_number: 0,
     ticker: f.ticker,
     trade_id: f.tradeId,
@@ -271,9 +275,9 @@ export function fillJson(f: Fill): Json {
 }
 
 export function orderJson(o: Order): Json {
-  const outcome = direction(o.side).outcome;
+  const { outcome, action, legacySide } = direction(o.side);
   const json: Json = {
-    action: 'buy',
+    action,
     book_side: o.side,
     client_order_id: o.clientOrderId,
     created_time: rfc3339(o.createdMs),
@@ -288,7 +292,7 @@ export function orderJson(o: Order): Json {
     outcome_side: outcome,
     remaining_count_fp: count2(o.remaining),
     self_trade_prevention_type: o.selfTradePrevention,
-    side: outcome,
+    side: legacySide,
     status: o.status,
     subaccount_number: 0,
     taker_fees_dollars: money6(o.takerFees),

@@ -10,7 +10,7 @@ import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/engine.js';
 import { ONE_DOLLAR } from '../engine/money.js';
 import type { EngineEvent, Market, Order, Position } from '../engine/types.js';
-import { count2, money4, price4, rfc3339, unixSeconds } from './wire.js';
+import { count2, direction, money4, price4, rfc3339, unixSeconds } from './wire.js';
 
 /** Channels this exchange serves; other real Kalshi channels are accepted but stay silent. */
 const SERVED_CHANNELS = new Set(['orderbook_delta', 'ticker', 'trade', 'fill', 'market_positions', 'user_orders', 'market_lifecycle_v2']);
@@ -447,15 +447,15 @@ export class WsHub {
       case 'fill':
         this.toUser(event.userId, 'fill', event.market.ticker, () => {
           const f = event.fill;
-          const outcome = f.side === 'bid' ? 'yes' : 'no';
+          const { outcome, action, legacySide } = direction(f.side);
           const msg: Record<string, unknown> = {
             trade_id: f.tradeId,
             order_id: f.orderId,
             market_ticker: f.ticker,
             exchange_index: 0,
             is_taker: f.isTaker,
-            side: outcome,
-            action: 'buy',
+            side: legacySide,
+            action,
             outcome_side: outcome,
             book_side: f.side,
             yes_price_dollars: price4(f.yesPrice),
@@ -575,14 +575,14 @@ export class WsHub {
   }
 
   private orderMsg(o: Order): string {
-    const outcome = o.side === 'bid' ? 'yes' : 'no';
+    const { outcome, legacySide } = direction(o.side);
     const msg: Record<string, unknown> = {
       order_id: o.orderId,
       user_id: o.userId,
       ticker: o.ticker,
       status: o.status,
-      side: outcome,
-      is_yes: o.side === 'bid',
+      side: legacySide,
+      is_yes: true,
       outcome_side: outcome,
       book_side: o.side,
       yes_price_dollars: price4(o.price),
