@@ -2,6 +2,7 @@
  * One Database type over two drivers: embedded PGlite (the default, data in DATA_DIR) and
  * node-postgres (DATABASE_URL). Both run the same checked-in migrations from apps/server/drizzle.
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -35,7 +36,9 @@ export interface DatabaseTarget {
 /** PGlite in `<dataDir>/pglite` unless a PostgreSQL URL is configured. */
 export async function openDatabase(config: DatabaseTarget): Promise<Database> {
   if (config.databaseUrl !== null) return openPostgres(config.databaseUrl);
-  const client = await PGlite.create({ dataDir: path.join(config.dataDir, 'pglite') });
+  const dataDir = path.join(config.dataDir, 'pglite');
+  mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create({ dataDir });
   return wrapPglite(client);
 }
 

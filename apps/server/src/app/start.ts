@@ -1,0 +1,91 @@
+/**
+ * The whole app from a Config: database (migrated), the embedded simulator in simulator mode,
+ * the live engine, the server, listening. index.ts adds the process concerns (env, signals,
+ * the printed URL); tests and benchmarks call this directly.
+ */
+import { startSimulator, type RunningSimulator, type ScenarioName } from '@kalshi-desk/simulator';
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { createLiveEngine } from '../modules/exchange/exchange.live-engine.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { migrate, openDatabase, type Database } from '../shared/db/database.js';
+import { createExchangeFactory, type ExchangeFactory } from '../shared/exchange.js';
+import type { Config } from './config.js';
+import { createServer } from './create-server.js';
+
+export interface RunningApp {
+  app: FastifyInstance;
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  exchange: ExchangeFactory;
+  /** The embedded simulator (simulator mode only). */
+  simulator: RunningSimulator | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logStream?: DestinationStream;
+  /** Embedded simulator scenario. Default `demo`. */
+  scenario?: ScenarioName;
+  /** An already open database (tests); by default the configured one is opened and closed here. */
+  database?: Database;
+}
+
+export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
+  const clock = options.clock ?? systemClock;
+  const database = options.database ?? (await openDatabase(config));
+  let simulator: RunningSimulator | null = null;
+  try {
+    await migrate(database);
+    let exchange: ExchangeFactory;
+    if (config.exchange.kind === 'embedded-simulator') {
+      simulator = await startSimulator({ port: 0, seed: 1, scenario: options.scenario ?? 'demo' });
+      exchange = createExchangeFactory({
+        env: 'simulator',
+        restBaseUrl: simulator.restBaseUrl,
+        wsUrl: simulator.wsUrl,
+        demoAccount: { keyId: simulator.demoAccount.keyId, privateKeyPem: simulator.demoAccount.privateKeyPem },
+      });
+    } else {
+      exchange = createExchangeFactory(config.exchange);
+    }
+
+    // The live engine (modules/exchange + modules/stream): LiveAccounts implements the account
+    // module's LiveAccountsPort; its routes (positions, portfolio, equity, SSE) come as a plugin.
+    const engine = createLiveEngine({ database, clock, exchange, encryption: config.encryption });
+    const app = await createServer({
+      config,
+      database,
+      clock,
+      exchange,
+      live: engine.live,
+      plugins: [engine.routes],
+      ...(options.logStream ? { logStream: options.logStream } : {}),
+    });
+    engine.useLogger(app.log);
+    for (const notice of config.notices) app.log.info(notice);
+    if (simulator !== null) app.log.info({ exchange: simulator.restBaseUrl }, 'embedded Kalshi simulator started');
+
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const running = simulator;
+    return {
+      app,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      exchange,
+      simulator: running,
+      close: async () => {
+        await app.close();
+        await running?.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await simulator?.close();
+    await database.close();
+    throw error;
+  }
+}
