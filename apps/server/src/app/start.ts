@@ -40,7 +40,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await migrate(database);
     let exchange: ExchangeFactory;
     if (config.exchange.kind === 'embedded-simulator') {
-      simulator = await startSimulator({ port: 0, seed: 1, scenario: options.scenario ?? 'demo' });
+      // SIMULATOR_PORT / SIMULATOR_CONTROL: a known port and the /_control API for browser tests.
+      simulator = await startSimulator({
+        port: config.simulator.port,
+        seed: 1,
+        scenario: options.scenario ?? 'demo',
+        controlApi: config.simulator.isControlApiEnabled,
+      });
       exchange = createExchangeFactory({
         env: 'simulator',
         restBaseUrl: simulator.restBaseUrl,
@@ -66,6 +72,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     engine.useLogger(app.log);
     for (const notice of config.notices) app.log.info(notice);
     if (simulator !== null) app.log.info({ exchange: simulator.restBaseUrl }, 'embedded Kalshi simulator started');
+    if (simulator?.controlUrl) app.log.warn({ control: simulator.controlUrl }, 'simulator control API enabled (SIMULATOR_CONTROL)');
 
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
