@@ -20,6 +20,10 @@ export interface ActivityOptions {
   targetUserId?: string | null;
   /** Probability per step that one of the target's resting orders gets (partly) filled. */
   targetFillProbability?: number;
+  /** Probability per step that the target places a new small resting order (while it has few). */
+  targetOrderProbability?: number;
+  /** Every this often, an event the target holds closes three minutes later (then settles). */
+  targetCloseEveryMs?: number | null;
 }
 
 const LEVELS_PER_SIDE = 4;
@@ -28,6 +32,7 @@ const MAX_STEPS_PER_TICK = 200;
 export class Activity {
   private readonly quotes = new Map<string, Order[]>();
   private nextStepMs: EpochMs;
+  private nextCloseMs: EpochMs | null;
   private budget = 0;
 
   constructor(
@@ -36,6 +41,7 @@ export class Activity {
     private readonly options: ActivityOptions | null,
   ) {
     this.nextStepMs = engine.now() + (options?.stepMs ?? 100);
+    this.nextCloseMs = options?.targetCloseEveryMs ? engine.now() + options.targetCloseEveryMs : null;
   }
 
   setTarget(userId: string | null): void {
@@ -112,7 +118,48 @@ export class Activity {
       this.requoteOne(market);
       if (this.prng.chance(options.tradeProbability ?? 0.15)) this.randomTake(market);
     }
-    if (options.targetUserId && this.prng.chance(options.targetFillProbability ?? 0)) this.hitTarget(options.targetUserId);
+    const target = options.targetUserId;
+    if (!target) return;
+    if (this.prng.chance(options.targetFillProbability ?? 0)) this.hitTarget(target);
+    if (this.prng.chance(options.targetOrderProbability ?? 0)) this.placeForTarget(target);
+    if (this.nextCloseMs !== null && options.targetCloseEveryMs && this.engine.now() >= this.nextCloseMs) {
+      this.nextCloseMs = this.engine.now() + options.targetCloseEveryMs;
+      this.closeHeldEvent(target);
+    }
+  }
+
+  /** The target keeps trading a little: a small order joining the best level, adding or reducing. */
+  private placeForTarget(userId: string): void {
+    const account = this.engine.getAccount(userId);
+    if (!account || account.orders.filter((o) => o.status === 'resting').length >= 3) return;
+    const held = [...account.positions.values()].map((p) => this.engine.getMarket(p.ticker)).filter((m): m is Market => m?.status === 'active');
+    const active = this.engine.listMarkets().filter((m) => m.status === 'active');
+    const market = held.length > 0 && this.prng.chance(0.7) ? this.prng.pick(held) : active.length > 0 ? this.prng.pick(active) : undefined;
+    if (!market) return;
+    const side: BookSide = this.prng.chance(0.5) ? 'bid' : 'ask';
+    const top = this.engine.topOfBook(market.ticker);
+    const price = side === 'bid' ? top.bid : top.ask;
+    if (price <= 0 || price >= ONE_DOLLAR) return;
+    this.engine.placeOrder(userId, {
+      ticker: market.ticker,
+      side,
+      price,
+      count: this.prng.chance(0.3) ? this.prng.int(10, 500) : this.prng.int(1, 5) * 100,
+      timeInForce: 'good_till_canceled',
+      selfTradePrevention: 'taker_at_cross',
+    });
+  }
+
+  /** Bring one held event to its end: all its markets close in three minutes. */
+  private closeHeldEvent(userId: string): void {
+    const account = this.engine.getAccount(userId);
+    if (!account) return;
+    const events = [...new Set([...account.positions.values()].map((p) => p.eventTicker))]
+      .map((t) => this.engine.getEvent(t))
+      .filter((e) => e !== undefined && e.marketTickers.every((t) => this.engine.getMarket(t)?.status === 'active'));
+    const event = events.length > 0 ? this.prng.pick(events) : undefined;
+    if (!event) return;
+    for (const ticker of event.marketTickers) this.engine.setCloseTime(ticker, this.engine.now() + 3 * 60_000);
   }
 
   private moveLatent(market: Market): void {

@@ -625,7 +625,6 @@ export class Engine {
     const now = this.now();
     market.updatedMs = now;
     this.emit({ kind: 'lifecycle', market, eventType: 'close_date_updated', tsMs: now });
-    this.tick();
     return { ok: true, value: market };
   }
 

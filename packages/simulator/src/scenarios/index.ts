@@ -3,7 +3,9 @@
  *   quiet - a few dozen markets with static depth, no background activity (deterministic tests)
  *   demo  - the same listings, a funded demo account holding YES and NO positions (some
  *           fractional, one market about to close and settle), and background traders that
- *           move prices and now and then fill the demo account's resting orders
+ *           move prices and now and then fill the demo account's resting orders; the demo
+ *           account keeps placing small orders, and every 15 minutes one held event closes
+ *           (and settles ~1.5 minutes later), so a long-running demo keeps moving
  *   busy  - ~1,000 markets and ~4,000 market updates (~2,000 ticker changes) per simulated second
  */
 import type { EngineOptions } from '../engine/engine.js';
@@ -19,7 +21,7 @@ export function scenarioEngineOptions(name: ScenarioName): Pick<EngineOptions, '
     case 'busy':
       return { catalog: { weatherCities: 12, weatherDays: 14 }, activity: { updatesPerSecond: 4_000, tradeProbability: 0.2, stepMs: 20 }, initialQuotes: true };
     case 'demo':
-      return { catalog: { weatherCities: 3, weatherDays: 2 }, activity: { updatesPerSecond: 25, tradeProbability: 0.25, targetFillProbability: 0.02 }, initialQuotes: true };
+      return { catalog: { weatherCities: 3, weatherDays: 2 }, activity: { updatesPerSecond: 25, tradeProbability: 0.25, targetFillProbability: 0.02, targetOrderProbability: 0.01, targetCloseEveryMs: 15 * 60_000 }, initialQuotes: true };
     default:
       return { catalog: { weatherCities: 3, weatherDays: 2 }, activity: null, initialQuotes: true };
   }

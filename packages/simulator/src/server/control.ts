@@ -238,7 +238,9 @@ export class SimulatorControl {
   setCloseTime(args: { ticker: string; closeTime: string | number }): Record<string, unknown> {
     const ms = typeof args.closeTime === 'number' ? args.closeTime : Date.parse(args.closeTime);
     if (!Number.isFinite(ms)) throw new ControlError(400, 'bad_request', 'closeTime must be epoch ms or an ISO time');
-    return marketJson(this.deps.engine, check(this.deps.engine.setCloseTime(args.ticker, ms)));
+    const market = check(this.deps.engine.setCloseTime(args.ticker, ms));
+    this.deps.engine.tick();
+    return marketJson(this.deps.engine, market);
   }
 
   pauseMarket(args: { ticker: string; paused: boolean }): Record<string, unknown> {
