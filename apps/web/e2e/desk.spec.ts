@@ -86,6 +86,34 @@ test('keyboard shortcuts move between screens; the portfolio shows fills; the th
   await expect(page.getByRole('searchbox', { name: 'Search markets' })).toBeFocused();
 });
 
+test('markets: held ones carry a badge, a market shows its live order book, an event groups its markets', async ({ page }) => {
+  await connectDemo(page);
+  const held = (await serverPositions(page))[0];
+  if (!held) throw new Error('the demo account holds no position');
+  await expect(page.getByTestId('market-card').first()).toBeVisible();
+  await shoot(page, 'markets-1440x900');
+
+  await page.getByRole('searchbox', { name: 'Search markets' }).fill(held.ticker);
+  const heldCard = page.locator(`[data-testid="market-card"][data-ticker="${held.ticker}"]`);
+  await expect(heldCard).toBeVisible();
+  await expect(page.getByTestId('market-card')).toHaveCount(1);
+  await expect(heldCard.getByTestId('holding-badge')).toHaveText(`You own ${held.side} ×${formatContracts(held.quantity)}`);
+
+  await heldCard.click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(held.market_title);
+  await expect(page.getByTestId('order-book')).toBeVisible();
+  await expect(page.getByTestId('market-stream-status')).toHaveText('live');
+  await expect(page.getByTestId('holding-badge')).toBeVisible();
+  await shoot(page, 'market-detail-1440x900');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shoot(page, 'market-detail-390x844');
+  await page.setViewportSize({ width: 1440, height: 900 });
+
+  await page.getByRole('main').getByRole('link', { name: held.event_ticker, exact: true }).click();
+  await expect(page.locator(`[data-testid="market-card"][data-ticker="${held.ticker}"]`)).toBeVisible();
+  await shoot(page, 'event-1440x900');
+});
+
 test('a settlement removes the card', async ({ page }) => {
   await connectDemo(page);
   const positions = await serverPositions(page);

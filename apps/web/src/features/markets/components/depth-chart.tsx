@@ -9,7 +9,10 @@ interface DepthPoint {
   asks?: number;
 }
 
-/** Cumulative depth on each side of the YES book, as stepped areas. */
+/**
+ * Cumulative depth on each side of the YES book: at price p, the bids at p or higher and the
+ * asks at p or lower (hence stepBefore for bids, stepAfter for asks, both sorted by price).
+ */
 export function DepthChart({ book }: { book: OrderBook }) {
   const { bids, asks } = toYesLadder(book);
   const points: DepthPoint[] = [
@@ -36,8 +39,8 @@ export function DepthChart({ book }: { book: OrderBook }) {
             labelFormatter={(v) => (typeof v === 'number' ? formatCents(v) : '')}
             formatter={(value, name) => [typeof value === 'number' ? formatContracts(value) : String(value), name === 'bids' ? 'Bid depth' : 'Ask depth']}
           />
-          <Area type="stepAfter" dataKey="bids" stroke="var(--gain)" fill="var(--gain)" fillOpacity={0.2} isAnimationActive={false} connectNulls={false} />
-          <Area type="stepBefore" dataKey="asks" stroke="var(--loss)" fill="var(--loss)" fillOpacity={0.2} isAnimationActive={false} connectNulls={false} />
+          <Area type="stepBefore" dataKey="bids" stroke="var(--gain)" fill="var(--gain)" fillOpacity={0.2} isAnimationActive={false} connectNulls={false} />
+          <Area type="stepAfter" dataKey="asks" stroke="var(--loss)" fill="var(--loss)" fillOpacity={0.2} isAnimationActive={false} connectNulls={false} />
         </AreaChart>
       </ResponsiveContainer>
     </figure>

@@ -1,7 +1,7 @@
 import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { makePortfolio, T0 } from '../../../test/fixtures';
+import { makePortfolio, makePosition, T0 } from '../../../test/fixtures';
 import { usePositionsStore } from '../stores/positions.store';
 import { PortfolioSummaryBar } from './portfolio-summary-bar';
 
@@ -27,7 +27,7 @@ describe('PortfolioSummaryBar', () => {
           event: {
             type: 'snapshot',
             data: {
-              positions: [],
+              positions: [makePosition({ ticker: 'A' }), makePosition({ ticker: 'B' }), makePosition({ ticker: 'C' })],
               portfolio: makePortfolio({ total_value: 12345.678, cash_balance: 10000, today_pnl: -12.5, today_pnl_percent: -0.1, total_pnl: 345.68, position_count: 3 }),
               connection: 'live',
               is_stale: false,

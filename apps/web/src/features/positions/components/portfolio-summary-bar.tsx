@@ -20,6 +20,9 @@ function Stat({ label, children, className }: { label: string; children: ReactNo
 /** Portfolio value, cash, P&L, position count and connection state; always visible. */
 export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => void; leading?: ReactNode }) {
   const portfolio = usePositionsStore((state) => state.portfolio);
+  // Counted from the live positions so the bar and the panel always agree (the server's
+  // portfolio_update can trail a position_update by a moment).
+  const positionCount = usePositionsStore((state) => Object.keys(state.positions).length);
   return (
     <section aria-label="Portfolio summary" className="border-b bg-card px-3 py-2 sm:px-4">
       <div className="flex flex-wrap items-center gap-x-5 gap-y-2">
@@ -42,7 +45,7 @@ export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => v
               <span className={toneClass[pnlTone(portfolio.total_pnl)]}>{formatDollars(portfolio.total_pnl, { signed: true })}</span>
             </Stat>
             <Stat label="Positions">
-              <span data-testid="position-count">{portfolio.position_count}</span>
+              <span data-testid="position-count">{positionCount}</span>
             </Stat>
           </dl>
         ) : (
