@@ -6,3 +6,4 @@ export { BASIC_RATE_LIMIT, GENEROUS_RATE_LIMIT, type RateLimitConfig } from './s
 export { DEFAULT_AUTH_WINDOW, type AuthWindow } from './server/auth.js';
 export { SCENARIOS, type ScenarioName } from './scenarios/index.js';
 export { Engine, ManualClock } from './engine/index.js';
+export type * from './engine/types.js';

@@ -203,3 +203,10 @@ describe('private channels', () => {
     expect(positions.json.market_positions.map((p: any) => p.ticker)).not.toContain(other.ticker);
   });
 });
+
+describe('fan-out health', () => {
+  it('turned every engine event of this file into messages without a single failure', () => {
+    expect(sim.hub.lastFanOutError).toBeNull();
+    expect(sim.hub.fanOutErrors).toBe(0);
+  });
+});

@@ -33,6 +33,7 @@ const WS_ERRORS = {
   14: 'Market Ticker required',
   15: 'Action required',
   16: 'Market not found',
+  17: 'Internal error',
 } as const;
 type WsErrorCode = keyof typeof WS_ERRORS;
 
@@ -87,13 +88,24 @@ export class WsHub {
   private readonly unsubscribeEngine: () => void;
   /** Messages handed to sockets (for the benchmark and tests). */
   sentCount = 0;
+  /** Failures while turning engine events into messages (should stay 0). */
+  fanOutErrors = 0;
+  lastFanOutError: unknown = null;
 
   constructor(
     private readonly engine: Engine,
     heartbeatMs: number,
   ) {
     for (const channel of [...SERVED_CHANNELS, ...SILENT_CHANNELS]) this.byChannel.set(channel, new Set());
-    this.unsubscribeEngine = engine.on((event) => this.onEngineEvent(event));
+    this.unsubscribeEngine = engine.on((event) => {
+      // A failure while fanning out must not unwind the engine mid-match.
+      try {
+        this.onEngineEvent(event);
+      } catch (e) {
+        this.fanOutErrors += 1;
+        this.lastFanOutError = e;
+      }
+    });
     this.heartbeat = setInterval(() => this.ping(), heartbeatMs);
     this.heartbeat.unref();
   }
@@ -259,8 +271,9 @@ export class WsHub {
         default:
           throw new CommandError(5);
       }
-    } catch (e) {
-      if (!(e instanceof CommandError)) throw e;
+    } catch (caught) {
+      // Never throw into the socket's event handler: anything unexpected is error 17.
+      const e = caught instanceof CommandError ? caught : new CommandError(17);
       const msg: Record<string, unknown> = { code: e.code, msg: e.message };
       if (e.marketTicker !== undefined) msg.market_ticker = e.marketTicker;
       this.reply(conn, { id, type: 'error', msg });
