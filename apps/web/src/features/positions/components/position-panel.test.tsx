@@ -73,3 +73,22 @@ describe('PositionPanel', () => {
     expect(screen.getByText('No open positions')).toBeInTheDocument();
   });
 });
+
+describe('PositionPanel with many positions', () => {
+  beforeEach(() => usePositionsStore.getState().dispatch({ type: 'reset' }));
+
+  it('renders only a window of cards above the virtualization threshold', () => {
+    const many = Array.from({ length: 120 }, (_, i) => makePosition({ ticker: `M-${String(i).padStart(3, '0')}`, unrealized_pnl: i }));
+    render(<PositionPanel />);
+    act(() =>
+      usePositionsStore.getState().dispatch({
+        type: 'stream',
+        at: 0,
+        event: { type: 'snapshot', data: { positions: many, portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 } },
+      }),
+    );
+    expect(screen.getByTestId('position-list')).toHaveAttribute('data-virtualized', 'true');
+    expect(screen.queryAllByTestId('position-card').length).toBeLessThan(40);
+    expect(screen.getByRole('heading', { name: 'Positions (120)' })).toBeInTheDocument();
+  });
+});
