@@ -29,7 +29,7 @@ export const SHAPE_EXCEPTIONS = {
   ]),
 };
 
-const REC = new URL('../../../../shared/kalshi-spec/recorded-demo-2026-06/', import.meta.url);
+const REC = new URL('../../../fixtures/kalshi-spec/recorded-demo-2026-06/', import.meta.url);
 const recorded = (name: string): any => JSON.parse(readFileSync(new URL(name, REC), 'utf8'));
 const recordedFrames = (name: string): any[] =>
   readFileSync(new URL(name, REC), 'utf8')

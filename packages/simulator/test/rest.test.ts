@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Market } from '../src/engine/types.js';
 import { caller, signedHeaders, startTestSimulator } from './helpers.js';
 
-const REC = new URL('../../../../shared/kalshi-spec/recorded-demo-2026-06/', import.meta.url);
+const REC = new URL('../../../fixtures/kalshi-spec/recorded-demo-2026-06/', import.meta.url);
 const recorded = (name: string): string => readFileSync(new URL(name, REC), 'utf8').trim();
 /** Recorded error bodies minus `service`, which Kalshi removed from error bodies on Aug 6 2026. */
 const withoutService = (name: string): string => {

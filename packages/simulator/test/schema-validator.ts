@@ -13,7 +13,7 @@ export interface Issue {
   problem: string;
 }
 
-const SPEC_DIR = new URL('../../../../shared/kalshi-spec/', import.meta.url);
+const SPEC_DIR = new URL('../../../fixtures/kalshi-spec/', import.meta.url);
 const loaded = new Map<string, Record<string, Schema>>();
 let active: Record<string, Schema> = {};
 

@@ -1,6 +1,6 @@
 /**
  * Engine objects -> Kalshi's JSON, field for field as recorded on the demo exchange
- * (../shared/kalshi-spec/recorded-demo-2026-06): prices as 4-dp dollar strings, portfolio
+ * (fixtures/kalshi-spec/recorded-demo-2026-06, copied from shared/kalshi-spec): prices as 4-dp dollar strings, portfolio
  * money as 6-dp strings, counts as 2-dp strings, the few integer-cent fields in cents, and
  * each timestamp in the format Kalshi uses for that field.
  */
