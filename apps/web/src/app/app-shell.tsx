@@ -162,9 +162,9 @@ export function AppShell({
           </Suspense>
         </main>
       </div>
-      <Dialog isOpen={isPanelOpen} onClose={() => setPanelOpen(false)} title="Positions" side="left" className="p-0">
+      <Dialog isOpen={isPanelOpen} onClose={() => setPanelOpen(false)} title={`Positions (${positionCount})`} side="left" className="p-0">
         <div className="-mx-4 -mb-4 flex h-full flex-col" onClick={(e) => { if ((e.target as HTMLElement).closest('a')) setPanelOpen(false); }}>
-          <PositionPanel selectedTicker={selectedTicker} />
+          <PositionPanel selectedTicker={selectedTicker} isHeadingHidden />
         </div>
       </Dialog>
       <HelpDialog isOpen={isHelpOpen} onClose={() => setHelpOpen(false)} />

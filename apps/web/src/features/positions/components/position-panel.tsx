@@ -1,6 +1,6 @@
 import type { Position } from '@kalshi-desk/contracts';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { EmptyState } from '../../../components/ui/empty-state';
 import { Input } from '../../../components/ui/input';
 import { Select } from '../../../components/ui/select';
@@ -61,7 +61,7 @@ function VirtualCards({ positions, now, selectedTicker }: { positions: Position[
 }
 
 /** The left sidebar: every open position, live, with sort and filters. */
-export function PositionPanel({ selectedTicker }: { selectedTicker?: string }) {
+export function PositionPanel({ selectedTicker, isHeadingHidden = false }: { selectedTicker?: string; isHeadingHidden?: boolean }) {
   const positions = usePositionsStore((state) => state.positions);
   const hasSnapshot = usePositionsStore((state) => state.hasSnapshot);
   const [view, setView] = useState<PositionView>(defaultPositionView);
@@ -69,11 +69,12 @@ export function PositionPanel({ selectedTicker }: { selectedTicker?: string }) {
   const now = useNow(10_000);
   const total = Object.keys(positions).length;
   const update = (patch: Partial<PositionView>) => setView((v) => ({ ...v, ...patch }));
+  const headingId = useId();
 
   return (
-    <section aria-labelledby="positions-heading" className="flex h-full min-h-0 flex-col">
+    <section aria-labelledby={headingId} className="flex h-full min-h-0 flex-col">
       <div className="space-y-2 p-3">
-        <h2 id="positions-heading" className="text-sm font-semibold">
+        <h2 id={headingId} className={isHeadingHidden ? 'sr-only' : 'text-sm font-semibold'}>
           Positions <span className="text-muted-foreground">({total})</span>
         </h2>
         <Input
