@@ -24,7 +24,12 @@ export interface LiveAccountsDeps {
   timings?: Partial<SessionTimings>;
   dayOffsetMinutes?: number;
   /** SSE hub settings (tests pass manual timers). */
-  hub?: { timers?: IntervalTimers; heartbeatMs?: number; queueCapacity?: number };
+  hub?: {
+    timers?: IntervalTimers;
+    heartbeatMs?: number;
+    queueCapacity?: number;
+    defer?: (flush: () => void) => void;
+  };
 }
 
 export class AccountNotConnectedError extends Error {

@@ -99,6 +99,9 @@ describe('AccountSession', () => {
     await startLive();
     feed.emit(tickerMessage('KXA-1', '0.7000', '0.7200'));
     const update = events.find((e) => e.type === 'position_update');
+    expect(events.some((e) => e.type === 'portfolio_update')).toBe(false);
+    // The portfolio follows within its throttle interval.
+    scheduler.advanceBy(250);
     expect(update?.type === 'position_update' && update.data.data).toMatchObject({
       ticker: 'KXA-1',
       current_price: 70,

@@ -46,6 +46,11 @@ export interface SessionTimings {
   cacheFlushMs: number;
   /** Retry delay for a failed REST snapshot. */
   snapshotRetryMs: number;
+  /**
+   * portfolio_update is published at most this often (trailing): every price tick changes the
+   * portfolio's value, and a summary bar gains nothing from hundreds of updates a second.
+   */
+  portfolioIntervalMs: number;
 }
 
 export const DEFAULT_TIMINGS: SessionTimings = {
@@ -55,6 +60,7 @@ export const DEFAULT_TIMINGS: SessionTimings = {
   equitySnapshotMs: 60_000,
   cacheFlushMs: 1_000,
   snapshotRetryMs: 5_000,
+  portfolioIntervalMs: 250,
 };
 
 export interface AccountSessionDeps {
@@ -102,6 +108,8 @@ export class AccountSession {
   private cacheTimer: unknown = null;
   private balanceTimer: unknown = null;
   private retryTimer: unknown = null;
+  private portfolioTimer: unknown = null;
+  private lastPortfolioAt = Number.NEGATIVE_INFINITY;
   private readonly intervals: unknown[] = [];
   private readonly unsubscribers: (() => void)[] = [];
 
@@ -142,7 +150,7 @@ export class AccountSession {
     this.isStopped = true;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     for (const handle of this.intervals) this.deps.scheduler.clearInterval(handle);
-    for (const handle of [this.cacheTimer, this.balanceTimer, this.retryTimer]) {
+    for (const handle of [this.cacheTimer, this.balanceTimer, this.retryTimer, this.portfolioTimer]) {
       if (handle !== null) this.deps.scheduler.clearTimeout(handle);
     }
     this.deps.feed.close();
@@ -430,7 +438,7 @@ export class AccountSession {
       this.deletedTickers.delete(ticker);
     }
     if (changes.portfolioChanged) {
-      bus.publish(this.userId, { type: 'portfolio_update', data: { data: this.portfolio() } });
+      this.schedulePortfolio();
       this.isCashDirty = true;
     }
     if (changes.fills.length > 0) {
@@ -446,6 +454,25 @@ export class AccountSession {
       if (changes.missingMarkets.length > 0) void this.fetchMissingMarkets(changes.missingMarkets);
     }
     this.scheduleCacheFlush();
+  }
+
+  private schedulePortfolio(): void {
+    if (this.portfolioTimer !== null || this.isStopped) return;
+    const wait = this.lastPortfolioAt + this.timings.portfolioIntervalMs - this.deps.clock.now();
+    if (wait <= 0) {
+      this.publishPortfolio();
+      return;
+    }
+    this.portfolioTimer = this.deps.scheduler.setTimeout(() => {
+      this.portfolioTimer = null;
+      this.publishPortfolio();
+    }, wait);
+  }
+
+  private publishPortfolio(): void {
+    if (this.isStopped) return;
+    this.lastPortfolioAt = this.deps.clock.now();
+    this.deps.bus.publish(this.userId, { type: 'portfolio_update', data: { data: this.portfolio() } });
   }
 
   private scheduleCacheFlush(): void {
@@ -534,7 +561,7 @@ export class AccountSession {
     const dayStart = startOfDay(now, this.deps.dayOffsetMinutes ?? 0);
     if (this.dayBaseline?.dayStart !== dayStart) {
       this.dayBaseline = { dayStart, total: totals.totalValue };
-      this.deps.bus.publish(this.userId, { type: 'portfolio_update', data: { data: this.portfolio() } });
+      this.publishPortfolio();
     }
     const point = {
       at: now,

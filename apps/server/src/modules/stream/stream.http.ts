@@ -19,6 +19,9 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'X-Frame-Options': 'DENY',
 };
 
+/** Bytes a stream may have buffered in the socket before the hub starts conflating. */
+export const MAX_BUFFERED_BYTES = 256 * 1024;
+
 /** Last-Event-ID header (or `lastEventId` query, for clients that cannot set headers). */
 export function lastEventIdOf(request: FastifyRequest): number | null {
   const header = request.headers['last-event-id'];
@@ -42,8 +45,24 @@ export function streamPositions(args: {
   res.flushHeaders();
   request.raw.socket.setNoDelay(true);
   request.raw.socket.setKeepAlive(true);
+  let isCorked = false;
+  const uncork = (): void => {
+    isCorked = false;
+    res.uncork();
+  };
   const sink: SseSink = {
-    write: (chunk) => res.write(chunk),
+    // Node's write() says false past 16 KB buffered; a burst can exceed that on a healthy
+    // connection, so the client counts as congested only past MAX_BUFFERED_BYTES.
+    write: (chunk) => {
+      // Events published while handling one upstream message leave in one TCP write.
+      if (!isCorked) {
+        isCorked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
+      res.write(chunk);
+      return res.writableLength < MAX_BUFFERED_BYTES;
+    },
     onDrain: (listener) => {
       res.once('drain', listener);
     },

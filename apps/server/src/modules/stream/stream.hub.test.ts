@@ -59,7 +59,13 @@ function snapshotFor(accountId: string): SnapshotData {
 function setup(options: { ringSize?: number; queueCapacity?: number } = {}) {
   const bus = new InProcessEventBus({ ringSize: options.ringSize ?? 16, firstId: () => 100 });
   const timers = new ManualTimers();
-  const hub = new SseHub({ bus, snapshot: snapshotFor, timers, queueCapacity: options.queueCapacity ?? 100 });
+  const hub = new SseHub({
+    bus,
+    snapshot: snapshotFor,
+    timers,
+    queueCapacity: options.queueCapacity ?? 100,
+    defer: (flush) => flush(),
+  });
   return { bus, timers, hub };
 }
 
@@ -142,6 +148,28 @@ describe('SseHub', () => {
     expect(after[0]?.data).toMatchObject({ data: { ticker: 'A', current_price: 52 + (999 % 40) } });
     const ids = after.map((m) => m.id ?? 0);
     expect(ids[0]).toBeLessThan(ids[1] ?? 0);
+  });
+
+  it('a client that keeps up gets every event, even several of one ticker in one flush batch', () => {
+    const bus = new InProcessEventBus({ firstId: () => 0 });
+    const batches: (() => void)[] = [];
+    const hub = new SseHub({
+      bus,
+      snapshot: snapshotFor,
+      timers: new ManualTimers(),
+      defer: (flush) => batches.push(flush),
+    });
+    const sink = new FakeSink();
+    hub.open({ accountId: 'u1', sessionId: 's1', lastEventId: null, sink });
+    sink.take();
+    bus.publish('u1', update('A', 51));
+    bus.publish('u1', update('A', 52));
+    bus.publish('u1', update('A', 53));
+    expect(sink.take()).toEqual([]);
+    for (const flush of batches.splice(0)) flush();
+    const written = sink.take();
+    expect(written.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(sink.written).toBe('');
   });
 
   it('a client too far behind even after conflation gets one fresh snapshot instead of its backlog', () => {

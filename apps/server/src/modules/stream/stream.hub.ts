@@ -14,6 +14,17 @@ import { ConflatingQueue, formatSseMessage, SSE_HEARTBEAT } from './stream.model
 
 export type SnapshotData = z.infer<typeof snapshotEventSchema>;
 
+/** Each event is serialised once, however many clients it goes to. */
+const wireCache = new WeakMap<StreamEnvelope, string>();
+function wireOf(envelope: StreamEnvelope): string {
+  let wire = wireCache.get(envelope);
+  if (wire === undefined) {
+    wire = formatSseMessage({ id: envelope.id, type: envelope.event.type, data: envelope.event.data });
+    wireCache.set(envelope, wire);
+  }
+  return wire;
+}
+
 /** Where a client's bytes go: a thin view of Node's ServerResponse (tests use a fake). */
 export interface SseSink {
   /** false when the transport is congested: wait for `onDrain` before writing more. */
@@ -46,6 +57,12 @@ export interface SseHubOptions {
   queueCapacity?: number;
   /** Reconnection delay suggested to EventSource (the SSE `retry:` field). */
   retryMs?: number;
+  /**
+   * Runs the batched flush. Default setImmediate: every event published while the event loop
+   * handles a burst of upstream messages reaches each client in one write. Tests may pass a
+   * synchronous function.
+   */
+  defer?: (flush: () => void) => void;
 }
 
 export interface SseClientHandle {
@@ -58,6 +75,8 @@ class SseClient implements SseClientHandle {
   private isClosed = false;
   private needsSnapshot = false;
   private lastSentId = -1;
+  /** Waiting in the hub's flush batch. */
+  isScheduled = false;
   unsubscribe: () => void = () => undefined;
 
   constructor(
@@ -86,12 +105,15 @@ class SseClient implements SseClientHandle {
 
   deliver(envelope: StreamEnvelope): void {
     if (this.isClosed || envelope.id <= this.lastSentId) return;
-    if (!this.queue.push(envelope)) {
+    if (!this.queue.push(envelope, this.isBlocked)) {
       // Too far behind even after conflation: drop the backlog, send the state instead.
       this.queue.clear();
       this.needsSnapshot = true;
     }
-    this.flush();
+    if (!this.isScheduled) {
+      this.isScheduled = true;
+      this.hub.schedule(this);
+    }
   }
 
   heartbeat(): void {
@@ -112,24 +134,23 @@ class SseClient implements SseClientHandle {
     }
   }
 
-  private flush(): void {
+  /** Writes everything pending as one chunk (the sink sends it in one TCP write). */
+  flush(): void {
+    this.isScheduled = false;
     if (this.isBlocked || this.isClosed) return;
+    let out = '';
     if (this.needsSnapshot) {
       this.needsSnapshot = false;
       this.queue.clear();
       const { id, chunk } = this.hub.snapshotMessage(this.accountId);
       this.lastSentId = id;
-      if (!this.write(chunk)) return;
+      out += chunk;
     }
     for (let envelope = this.queue.shift(); envelope; envelope = this.queue.shift()) {
       this.lastSentId = envelope.id;
-      const chunk = formatSseMessage({
-        id: envelope.id,
-        type: envelope.event.type,
-        data: envelope.event.data,
-      });
-      if (!this.write(chunk)) return;
+      out += wireOf(envelope);
     }
+    if (out !== '') this.write(out);
   }
 
   /** Writes; on congestion pauses until drain. Returns whether more may be written now. */
@@ -160,6 +181,9 @@ export class SseHub {
   private readonly queueCapacity: number;
   private readonly retryMs: number;
   private heartbeatHandle: unknown = null;
+  private readonly defer: (flush: () => void) => void;
+  private dirty: SseClient[] = [];
+  private isFlushScheduled = false;
 
   constructor(private readonly options: SseHubOptions) {
     this.bus = options.bus;
@@ -167,6 +191,20 @@ export class SseHub {
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.queueCapacity = options.queueCapacity ?? 1_000;
     this.retryMs = options.retryMs ?? 3_000;
+    this.defer = options.defer ?? ((flush) => setImmediate(flush));
+  }
+
+  /** @internal a client has new events: flush it with the current batch. */
+  schedule(client: SseClient): void {
+    this.dirty.push(client);
+    if (this.isFlushScheduled) return;
+    this.isFlushScheduled = true;
+    this.defer(() => {
+      const batch = this.dirty;
+      this.dirty = [];
+      this.isFlushScheduled = false;
+      for (const c of batch) c.flush();
+    });
   }
 
   get clientCount(): number {

@@ -47,9 +47,12 @@ export class ConflatingQueue {
     return this.entries.size;
   }
 
-  /** Returns false when the queue is full (the event was not added). */
-  push(envelope: StreamEnvelope): boolean {
-    const key = conflationKey(envelope.event) ?? `#${this.unkeyed++}`;
+  /**
+   * Returns false when the queue is full (the event was not added). With `conflate` false
+   * (a client keeping up) every event is kept; conflation starts once the client falls behind.
+   */
+  push(envelope: StreamEnvelope, conflate = true): boolean {
+    const key = (conflate ? conflationKey(envelope.event) : null) ?? `#${this.unkeyed++}`;
     if (this.entries.has(key)) {
       this.entries.delete(key);
     } else if (this.entries.size >= this.capacity) {

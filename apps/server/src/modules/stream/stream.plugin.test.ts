@@ -81,6 +81,7 @@ beforeAll(async () => {
     scheduler: new ManualScheduler(),
     logger: silentLogger,
     hub: { timers: new ManualTimers() },
+    timings: { portfolioIntervalMs: 0 },
   });
   for (const id of [U1, U2]) {
     await live.ensureSession(id, { keyId: id, privateKeyPem: 'unused' });
