@@ -208,6 +208,12 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     const second = readSse(`/api/v1/markets/${ticker}/sse`, { cookie });
     await second.waitFor(() => second.events.some((e) => e.type === 'orderbook'), 'the book for the second viewer');
     expect(streams.stats()).toEqual({ connections: 1, markets: 1, viewers: 2 });
+    // At the exchange: one connection, one order-book and one ticker subscription for the market.
+    const upstream = simulator.control.connections();
+    expect(upstream).toHaveLength(1);
+    const subs = upstream[0]?.subscriptions ?? [];
+    expect(subs.filter((sub) => sub.channel === 'orderbook_delta' && sub.marketTickers?.includes(ticker))).toHaveLength(1);
+    expect(subs.filter((sub) => sub.channel === 'ticker')).toHaveLength(1);
 
     // A trade on the exchange moves the book and the ticker for both viewers.
     const before = first.events.length;
@@ -222,6 +228,7 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     second.close();
     await second.waitFor(() => streams.stats().markets === 0, 'the last viewer to leave', 3000);
     expect(streams.stats()).toEqual({ connections: 0, markets: 0, viewers: 0 });
+    await second.waitFor(() => simulator.control.connections().length === 0, 'the upstream connection to close', 3000);
   });
 
   it('logout ends the session\'s market streams', async () => {
