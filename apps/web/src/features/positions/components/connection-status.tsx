@@ -22,6 +22,7 @@ export function ConnectionStatus({ className }: { className?: string }) {
       upstream: state.upstream,
       hasSnapshot: state.hasSnapshot,
       lastReceivedAt: state.lastReceivedAt,
+      lastError: state.lastError,
     })),
   );
   const display = deriveConnectionDisplay(links, now);

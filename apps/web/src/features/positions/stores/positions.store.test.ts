@@ -149,6 +149,8 @@ describe('deriveConnectionDisplay', () => {
   it('says polling on the REST fallback and reconnecting while the browser retries', () => {
     const polling = reducePositions(withSnapshot(), { type: 'transport', transport: 'polling' });
     expect(deriveConnectionDisplay(polling, now).kind).toBe('polling');
+    const failing = reducePositions(polling, { type: 'transport', transport: 'polling', error: 'Could not reach the Kalshi Desk server.' });
+    expect(deriveConnectionDisplay(failing, now)).toMatchObject({ kind: 'stale', detail: 'cannot reach the server: Could not reach the Kalshi Desk server.' });
     const retrying = reducePositions(withSnapshot(), { type: 'transport', transport: 'reconnecting' });
     expect(deriveConnectionDisplay(retrying, now).kind).toBe('reconnecting');
   });

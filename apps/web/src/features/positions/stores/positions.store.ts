@@ -201,7 +201,7 @@ export interface ConnectionDisplay {
  * server -> the exchange (upstream). The worse of the two wins.
  */
 export function deriveConnectionDisplay(
-  state: Pick<PositionsState, 'transport' | 'upstream' | 'hasSnapshot' | 'lastReceivedAt'>,
+  state: Pick<PositionsState, 'transport' | 'upstream' | 'hasSnapshot' | 'lastReceivedAt' | 'lastError'>,
   now: number,
 ): ConnectionDisplay {
   const receivedAge = state.lastReceivedAt === null ? null : Math.max(0, now - state.lastReceivedAt);
@@ -222,6 +222,9 @@ export function deriveConnectionDisplay(
   }
   if (upstream && (upstream.isStale || upstream.status === 'stale' || upstream.status === 'closed')) {
     return { kind: 'stale', label: 'Stale', detail: detail || 'exchange data may be out of date', ageMs: asOfAge };
+  }
+  if (state.transport === 'polling' && state.lastError) {
+    return { kind: 'stale', label: 'Stale', detail: `cannot reach the server: ${state.lastError}`, ageMs: receivedAge };
   }
   if (state.transport === 'polling') {
     return { kind: 'polling', label: 'Polling', detail: 'live stream unavailable; refreshing every few seconds', ageMs: receivedAge };
