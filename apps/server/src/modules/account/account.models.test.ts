@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Fill, Order, Settlement } from '@kalshi-desk/kalshi/protocol';
-import { deriveUserId, toFill, toOrder, toSettlement } from './account.models.js';
+import { deriveUserId, normalizePem, toFill, toOrder, toSettlement } from './account.models.js';
 
 // Recorded on Kalshi's demo (KALSHI-API.md §5.1, REC fills__after_taker / portfolio__orders_list).
 const recordedFill: Fill = {
@@ -126,5 +126,16 @@ describe('deriveUserId', () => {
     expect(deriveUserId({ exchangeUrl: 'https://external-api.demo.kalshi.co/trade-api/v2/', keyId: 'key-1' })).toBe(a);
     expect(deriveUserId({ exchangeUrl: 'https://external-api.kalshi.com/trade-api/v2', keyId: 'key-1' })).not.toBe(a);
     expect(deriveUserId({ exchangeUrl: 'https://external-api.demo.kalshi.co/trade-api/v2', keyId: 'key-2' })).not.toBe(a);
+  });
+});
+
+describe('normalizePem', () => {
+  const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN\nBgkqhkiG9w0B\n-----END PRIVATE KEY-----\n';
+  it('repairs CRLF, indentation, blank space and escaped newlines without touching the key', () => {
+    expect(normalizePem(pem)).toBe(pem);
+    expect(normalizePem(pem.replaceAll('\n', '\r\n'))).toBe(pem);
+    expect(normalizePem(`\n\n   ${pem.replaceAll('\n', '\n   ')}  \n`)).toBe(pem);
+    expect(normalizePem(pem.replaceAll('\n', '\\n'))).toBe(pem);
+    expect(normalizePem('   ')).toBe('');
   });
 });

@@ -33,6 +33,22 @@ export function deriveUserId(input: { exchangeUrl: string; keyId: string }): str
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * Undoes what copying a PEM around tends to do to it: Windows line ends, indentation,
+ * surrounding blank space, or newlines escaped as the two characters `\n` (keys pasted from
+ * a JSON or .env file). The key material itself is never altered.
+ */
+export function normalizePem(text: string): string {
+  const unescaped = !text.includes('\n') && text.includes('\\n') ? text.replaceAll('\\n', '\n') : text;
+  const lines = unescaped
+    .replaceAll('\r\n', '\n')
+    .replaceAll('\r', '\n')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
 export const microsToDollars = (micros: number): number => micros / 1_000_000;
 export const microsToCents = (micros: number): number => micros / 10_000;
 export const centiToContracts = (centi: number): number => centi / 100;

@@ -100,6 +100,14 @@ describe('POST /api/v1/account/authenticate', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('accepts a key pasted with escaped newlines or indentation', async () => {
+    const pem = simulator.demoAccount.privateKeyPem;
+    const escaped = await authenticate({ key_id: ` ${simulator.demoAccount.keyId} `, private_key: pem.trim().replaceAll('\n', '\\n') });
+    expect(escaped.statusCode).toBe(200);
+    const indented = await authenticate({ key_id: simulator.demoAccount.keyId, private_key: `\n  ${pem.replaceAll('\n', '\r\n  ')}` });
+    expect(indented.statusCode).toBe(200);
+  });
+
   it('answers 400 bad_request for a malformed body', async () => {
     for (const body of [
       {},

@@ -12,7 +12,7 @@ import { exchangeFailure, type ExchangeCredentials, type ExchangeFactory } from 
 import { CredentialsRepository } from '../credentials/credentials.repository.js';
 import type { CredentialVault } from '../credentials/credentials.vault.js';
 import type { SessionContext, SessionService } from '../sessions/sessions.usecases.js';
-import { deriveUserId } from './account.models.js';
+import { deriveUserId, normalizePem } from './account.models.js';
 import type { LiveAccountsPort } from './account.ports.js';
 import { UsersRepository } from './account.repository.js';
 
@@ -41,7 +41,8 @@ export class AccountUsecases {
     this.users = new UsersRepository(deps.db);
   }
 
-  async authenticate(credentials: ExchangeCredentials): Promise<Authenticated> {
+  async authenticate(submitted: ExchangeCredentials): Promise<Authenticated> {
+    const credentials = { keyId: submitted.keyId.trim(), privateKeyPem: normalizePem(submitted.privateKeyPem) };
     try {
       loadPrivateKey(credentials.privateKeyPem);
     } catch (error) {
