@@ -15,6 +15,7 @@ import { usePositionSSE } from '../features/positions/hooks/use-position-sse';
 import { usePositionsStore } from '../features/positions/stores/positions.store';
 import { cn } from '../lib/cn';
 import { hrefs, navigate, useRoute, type Route } from '../lib/router';
+import { ErrorBoundary } from './error-boundary';
 import { HelpDialog } from './help-dialog';
 import type { Theme } from './theme';
 import { useKeyboardShortcuts } from './use-keyboard-shortcuts';
@@ -157,9 +158,11 @@ export function AppShell({
           <PositionPanel selectedTicker={selectedTicker} />
         </aside>
         <main id="main" tabIndex={-1} className="min-w-0 flex-1 overflow-y-auto p-3 outline-none sm:p-4 lg:p-6">
-          <Suspense fallback={<Skeleton className="h-96" aria-label="Loading" />}>
-            <RouteView route={route} holdings={holdings} />
-          </Suspense>
+          <ErrorBoundary resetKey={JSON.stringify(route)}>
+            <Suspense fallback={<Skeleton className="h-96" aria-label="Loading" />}>
+              <RouteView route={route} holdings={holdings} />
+            </Suspense>
+          </ErrorBoundary>
         </main>
       </div>
       <Dialog isOpen={isPanelOpen} onClose={() => setPanelOpen(false)} title={`Positions (${positionCount})`} side="left" className="p-0">
