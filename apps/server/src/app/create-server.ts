@@ -98,6 +98,10 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     logger: app.log,
   });
   app.decorate('sessions', sessions);
+  app.addHook('onReady', async () => {
+    const purged = await sessions.purgeExpired();
+    if (purged > 0) app.log.info({ purged }, 'forgot sessions that ended over a week ago');
+  });
   app.decorate('sessionCookieSecure', config.isProduction);
   app.decorate('exchange', deps.exchange);
   app.decorate('account', account);

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../../shared/db/database.js';
 import { sessions } from './sessions.tables.js';
 
@@ -46,6 +46,12 @@ export class SessionsRepository {
       .from(sessions)
       .where(inArray(sessions.renewedFrom, [...jtis]));
     return rows.map((r) => r.jti);
+  }
+
+  /** Deletes rows of sessions that expired before `before`; returns how many. */
+  async deleteExpiredBefore(before: Date): Promise<number> {
+    const deleted = await this.db.delete(sessions).where(lt(sessions.expiresAt, before)).returning({ jti: sessions.jti });
+    return deleted.length;
   }
 
   /** Sessions of the user that are neither revoked nor expired at `now`. */

@@ -13,6 +13,7 @@ import {
 
 const SECRET = new TextEncoder().encode('x'.repeat(48));
 const USER = '33333333-3333-5333-8333-333333333333';
+const HOUR = 3_600_000;
 
 describe.each(testDatabaseKinds())('SessionService on $name', ({ skipReason, create }) => {
   let database: Database;
@@ -117,4 +118,14 @@ describe.each(testDatabaseKinds())('SessionService on $name', ({ skipReason, cre
       );
     },
   );
+
+  it.skipIf(skipReason !== null)('purges rows of sessions that ended over a week ago, keeping recent ones', async () => {
+    const old = await service.issue({ userId: USER, keyId: 'key-1' });
+    clock.advanceBy(SESSION_TTL_MS + 8 * 24 * HOUR);
+    const recent = await service.issue({ userId: USER, keyId: 'key-1' });
+    expect(await service.purgeExpired()).toBeGreaterThanOrEqual(1);
+    expect(await service.verify(old.token)).toEqual({ ok: false, reason: 'expired' });
+    expect((await service.verify(recent.token)).ok).toBe(true);
+    expect(await service.purgeExpired()).toBe(0);
+  });
 });

@@ -141,6 +141,14 @@ export class SessionService {
     await this.repository.revoke(jtis, new Date(this.deps.clock.now()));
   }
 
+  /**
+   * Forgets sessions that ended more than `retainMs` ago (default 7 days): a token that old
+   * fails its own `exp` check, so its row no longer matters.
+   */
+  async purgeExpired(retainMs = 7 * 24 * 60 * 60 * 1000): Promise<number> {
+    return this.repository.deleteExpiredBefore(new Date(this.deps.clock.now() - retainMs));
+  }
+
   /** Live (unrevoked, unexpired) sessions of the user other than those listed. */
   async otherActiveSessions(userId: string, except: readonly string[]): Promise<number> {
     const rows = await this.repository.listActive(userId, new Date(this.deps.clock.now()));
