@@ -231,6 +231,40 @@ describe('positions', () => {
     expect(pos?.exposure).toBe(2_100_000); // 3 NO at 0.70
   });
 
+  it('two resting asks cannot both count on closing the same long YES: the second pays to open NO', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 500_000, count: 1_000 }));
+    place(engine, alice.userId, order(market, { side: 'bid', price: 500_000, count: 1_000 }));
+    alice.cash = 5 * D; // 10 YES held, $5 cash
+    place(engine, alice.userId, order(market, { side: 'ask', price: 950_000, count: 1_000 })); // closes: free
+    expect(alice.reserved).toBe(0);
+    // A second ask of 10 would open 10 NO at 0.90 = $9: more than the $5 there is.
+    expect(engine.placeOrder(alice.userId, order(market, { side: 'ask', price: 100_000, count: 1_000 }))).toMatchObject({ ok: false, error: { code: 'insufficient_balance' } });
+    // At 0.60 it opens 10 NO at 0.40 = $4. Being the better ask, it now takes the closing role,
+    // and the 0.95 ask holds back 10 x 0.05 for the NO it would open.
+    place(engine, alice.userId, order(market, { side: 'ask', price: 600_000, count: 1_000 }));
+    expect(alice.reserved).toBe(500_000);
+    place(engine, bob.userId, order(market, { side: 'bid', price: 950_000, count: 2_000, timeInForce: 'immediate_or_cancel' }));
+    expect(alice.positions.get(market.ticker)?.position).toBe(-1_000);
+    expect(alice.reserved).toBe(0);
+    expect(alice.cash).toBe(5 * D + 6 * D - 500_000);
+  });
+
+  it('when a taker order uses up the closable position, the resting order that now opens reserves cash for it', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 500_000, count: 1_000 }));
+    place(engine, alice.userId, order(market, { side: 'bid', price: 500_000, count: 1_000 }));
+    const resting = place(engine, alice.userId, order(market, { side: 'ask', price: 900_000, count: 1_000 }));
+    expect(resting.order.reserved).toBe(0);
+    place(engine, bob.userId, order(market, { side: 'bid', price: 400_000, count: 1_000 }));
+    place(engine, alice.userId, order(market, { side: 'ask', price: 400_000, count: 1_000, timeInForce: 'immediate_or_cancel' }));
+    expect(alice.positions.get(market.ticker)?.position).toBe(0);
+    expect(resting.order.reserved).toBe(1 * D); // 10 NO at 0.10 if it fills now
+    expect(alice.reserved).toBe(1 * D);
+    expect(engine.cancelOrder(alice.userId, resting.order.orderId).ok).toBe(true);
+    expect(alice.reserved).toBe(0);
+  });
+
   it('settlement pays $1 per winning contract, writes a Settlement in cents and removes the position', () => {
     const { engine, market, alice, bob } = setup();
     place(engine, bob.userId, order(market, { side: 'bid', price: 300_000, count: 350 }));

@@ -231,7 +231,11 @@ export class Engine {
       count = Math.min(count, reducible);
     }
     if (!account.isHouse) {
-      const required = this.openingCost(held, input.side, input.price, count) + tradeFee({ price: input.price, count, isTaker: true });
+      // The part of the position already promised to this account's resting orders on the same
+      // side cannot be closed again: counting it twice let cash go negative.
+      const closable = Math.max(0, (input.side === 'bid' ? -held : held) - this.restingCount(account, book, input.side));
+      const opening = Math.max(0, count - closable);
+      const required = notional(input.side === 'bid' ? input.price : ONE_DOLLAR - input.price, opening) + tradeFee({ price: input.price, count, isTaker: true });
       if (account.cash - account.reserved < required) return fail('insufficient_balance');
     }
     if (input.timeInForce === 'fill_or_kill' && this.matchable(book, userId, input.side, input.price) < count) {
@@ -271,9 +275,8 @@ export class Engine {
 
     const filled = order.filled;
     if (order.remaining > 0 && !stopped && order.timeInForce === 'good_till_canceled') {
-      order.reserved = this.openingCost(account.positions.get(market.ticker)?.position ?? 0, order.side, order.price, order.remaining);
-      account.reserved += order.reserved;
       book.half(order.side).add(order);
+      this.reserveResting(account, market.ticker, book);
       if (order.expirationMs !== null) this.expiring.add(order);
       this.emit({ kind: 'book_delta', market, side: order.side, price: order.price, delta: order.remaining, tsMs: now, order });
     } else {
@@ -350,11 +353,35 @@ export class Engine {
     if (account.isHouse) account.ordersById.delete(order.orderId);
   }
 
-  /** Cash needed for the part of an order that opens (rather than nets against) a position. */
-  private openingCost(held: Centis, side: BookSide, price: Micros, count: Centis): Micros {
-    const closable = side === 'bid' ? Math.max(0, -held) : Math.max(0, held);
-    const opening = Math.max(0, count - closable);
-    return notional(side === 'bid' ? price : ONE_DOLLAR - price, opening);
+  /** Contracts this account has resting on `side` of `book`. */
+  private restingCount(account: Account, book: OrderBook, side: BookSide): Centis {
+    let total = 0;
+    for (const level of book.half(side).bestFirst()) for (const o of level.orders) if (o.userId === account.userId) total += o.remaining;
+    return total;
+  }
+
+  /**
+   * Re-derive what this account's resting orders in one market hold back: in priority order,
+   * each order first nets against what is left of the opposite position (free), and the rest
+   * opens contracts (reserved at its side's price). Run whenever the position or the resting
+   * orders change, so a closing capacity is never promised to two orders.
+   */
+  private reserveResting(account: Account, ticker: string, book: OrderBook): void {
+    if (account.isHouse) return;
+    const held = account.positions.get(ticker)?.position ?? 0;
+    for (const side of ['bid', 'ask'] as const) {
+      let closable = side === 'bid' ? Math.max(0, -held) : Math.max(0, held);
+      for (const level of book.half(side).bestFirst()) {
+        for (const o of level.orders) {
+          if (o.userId !== account.userId) continue;
+          const closing = Math.min(o.remaining, closable);
+          closable -= closing;
+          const needed = notional(side === 'bid' ? o.price : ONE_DOLLAR - o.price, o.remaining - closing);
+          account.reserved += needed - o.reserved;
+          o.reserved = needed;
+        }
+      }
+    }
   }
 
   private matchable(book: OrderBook, userId: string, side: BookSide, price: Micros): Centis {
@@ -380,6 +407,7 @@ export class Engine {
     order.updatedMs = now;
     this.expiring.delete(order);
     this.forgetIfHouse(account, order);
+    this.reserveResting(account, market.ticker, book);
     this.emit({ kind: 'book_delta', market, side: order.side, price: order.price, delta: -removed, tsMs: now, order });
     this.emit({ kind: 'order', userId: order.userId, order });
     this.maybeEmitTicker(market, now);
@@ -433,6 +461,8 @@ export class Engine {
     maker.makerFees += makerFee;
     const takerFill = this.applyFill({ account: takerAccount, market, order: taker, yesPrice: price, count, fee: takerFee, isTaker: true, tradeId: trade.tradeId, now });
     const makerFill = this.applyFill({ account: makerAccount, market, order: maker, yesPrice: price, count, fee: makerFee, isTaker: false, tradeId: trade.tradeId, now });
+    this.reserveResting(takerAccount, market.ticker, book);
+    this.reserveResting(makerAccount, market.ticker, book);
     const oiAfter = this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
     market.openInterest += oiAfter - oiBefore;
 
