@@ -231,6 +231,23 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     await second.waitFor(() => simulator.control.connections().length === 0, 'the upstream connection to close', 3000);
   });
 
+  it('a sequence gap upstream shows as resyncing, then a fresh book arrives', async () => {
+    const { markets } = await listMarkets('?status=open');
+    const ticker = markets[2]?.ticker ?? '';
+    const stream = readSse(`/api/v1/markets/${ticker}/sse`, { cookie });
+    await stream.waitFor(() => stream.events.some((e) => e.type === 'orderbook'), 'the first book');
+    simulator.control.skipSeq({});
+    simulator.control.trade({ ticker, side: 'ask', count: '1.00' });
+    simulator.control.trade({ ticker, side: 'bid', count: '1.00' });
+    const status = (e: { type: string; data: unknown }) => (e.type === 'connection_status' ? (e.data as { status: string; detail: string }) : null);
+    await stream.waitFor(() => stream.events.some((e) => status(e)?.status === 'resyncing'), 'resyncing');
+    await stream.waitFor(() => stream.events.some((e) => status(e)?.detail === 'order book resynced'), 'the resync');
+    // The snapshot that ends the resync goes out as a fresh book after the resyncing status.
+    const resyncing = stream.events.findIndex((e) => status(e)?.status === 'resyncing');
+    expect(stream.events.slice(resyncing).some((e) => e.type === 'orderbook')).toBe(true);
+    stream.close();
+  });
+
   it('logout ends the session\'s market streams', async () => {
     const login = await server.app.inject({ method: 'POST', url: '/api/v1/account/authenticate/demo' });
     const own = sessionCookieFrom(login.headers['set-cookie']);

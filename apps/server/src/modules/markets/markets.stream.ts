@@ -141,10 +141,17 @@ export class MarketStreams {
         if (watch) this.broadcast(watch, 'connection_status', { status: 'resyncing', detail: `order book ${reason}` });
       }
     });
+    const offResynced = client.on('resynced', ({ subscription }) => {
+      for (const ticker of subscription.marketTickers ?? []) {
+        const watch = feed.watches.get(ticker);
+        if (watch) this.broadcast(watch, 'connection_status', { status: connectionStateOf(client.state), detail: 'order book resynced' });
+      }
+    });
     feed.stopListening = () => {
       offMessage();
       offState();
       offStale();
+      offResynced();
     };
     this.feeds.set(userId, feed);
     client.start();
