@@ -224,6 +224,49 @@ describe('KalshiWsClient', () => {
     expect(client.subscriptions().map((s) => s.marketTickers)).toEqual([['A']]);
   });
 
+  it('a second seq gap after a get_snapshot was answered asks again, so no book stays stale for good', async () => {
+    const { server, client, messages } = await setup();
+    client.start();
+    const subscribed = client.subscribe({ channels: ['orderbook_delta'], marketTickers: ['A', 'B'] });
+    const connection = await server.nextConnection();
+    await acceptSubscribe(connection, 1);
+    await subscribed;
+    const book = (ticker: string, seq: number) => ({
+      type: 'orderbook_snapshot',
+      sid: 1,
+      seq,
+      msg: { market_ticker: ticker },
+    });
+    const change = (ticker: string, seq: number) => ({
+      type: 'orderbook_delta',
+      sid: 1,
+      seq,
+      msg: { market_ticker: ticker, price_dollars: '0.5000', delta_fp: '1.00', side: 'yes' },
+    });
+    connection.send(book('A', 1));
+    connection.send(book('B', 2));
+    connection.send(change('A', 4)); // seq 3 lost
+    const first = await connection.nextCommand();
+    expect(first).toMatchObject({ cmd: 'update_subscription', params: { action: 'get_snapshot' } });
+    connection.send({ type: 'ok', id: first.id, sid: 1 });
+    connection.send(book('A', 5));
+    connection.send(change('A', 7)); // seq 6 lost before B's snapshot came
+    connection.send(book('B', 8));
+    const second = await connection.nextCommand();
+    expect(second).toMatchObject({
+      cmd: 'update_subscription',
+      params: { sids: [1], action: 'get_snapshot' },
+    });
+    expect(second.params?.['market_tickers']).toContain('A');
+    connection.send({ type: 'ok', id: second.id, sid: 1 });
+    const resynced = nextEvent(client, 'resynced');
+    connection.send(book('A', 9));
+    await resynced;
+    expect(client.subscriptions().map((s) => s.isStale)).toEqual([false]);
+    expect(client.state).toBe('live');
+    await until(() => messages.some((m) => m.type === 'orderbook_snapshot' && m.seq === 9));
+  });
+
   it('falls back to unsubscribe + subscribe when get_snapshot is refused', async () => {
     const { server, client, messages } = await setup();
     client.start();

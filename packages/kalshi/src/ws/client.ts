@@ -155,7 +155,11 @@ export class KalshiWsClient {
   private readonly pending = new Map<number, PendingCommand>();
   /** Last seq seen per sid on the current connection (one counter per sid, shared by its markets). */
   private readonly lastSeqBySid = new Map<number, number>();
-  private readonly snapshotRequested = new Set<number>();
+  /**
+   * get_snapshot requests in flight per sid; `again` = another gap arrived meanwhile, so the
+   * answer may not cover it and one more request follows.
+   */
+  private readonly snapshotRequested = new Map<number, { again: boolean }>();
   private livenessTimer: TimerHandle | undefined;
   private reconnectTimer: TimerHandle | undefined;
 
@@ -552,14 +556,27 @@ export class KalshiWsClient {
   // ---- resync ------------------------------------------------------------------------
 
   private requestSnapshot(sid: number): void {
-    if (this.snapshotRequested.has(sid) || !this.isOpen()) return;
-    this.snapshotRequested.add(sid);
+    const inFlight = this.snapshotRequested.get(sid);
+    if (inFlight) {
+      inFlight.again = true;
+      return;
+    }
+    if (!this.isOpen()) return;
+    const request = { again: false };
+    this.snapshotRequested.set(sid, request);
     const tickers = [...new Set(this.entriesBySid(sid).flatMap((e) => [...e.awaitingSnapshot]))];
     this.sendCommand({
       cmd: 'update_subscription',
       params: { sids: [sid], market_tickers: tickers, action: 'get_snapshot' },
     })
-      .then(() => undefined)
+      .then(() => {
+        // Answered: a later gap must be able to ask again (before, the sid stayed marked as
+        // requested until every book had a snapshot, so a gap in between left books stale for good).
+        if (this.snapshotRequested.get(sid) !== request) return;
+        this.snapshotRequested.delete(sid);
+        if (request.again && this.entriesBySid(sid).some((e) => e.awaitingSnapshot.size > 0))
+          this.requestSnapshot(sid);
+      })
       .catch((error: unknown) => {
         // get_snapshot refused (older exchange, or error 13): fall back to a fresh
         // subscription, whose first messages are snapshots with seq restarting at 1.
