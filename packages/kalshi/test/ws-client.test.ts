@@ -328,6 +328,29 @@ describe('KalshiWsClient', () => {
     expect(states).toEqual(['connecting', 'live', 'backoff', 'connecting', 'resyncing', 'live']);
   });
 
+  it('unsubscribing while the resubscribe after a reconnect is in flight also unsubscribes on the server', async () => {
+    const { server, client, clock, messages } = await setup();
+    client.start();
+    const subscribed = client.subscribe({ channels: ['ticker'] });
+    const first = await server.nextConnection();
+    await acceptSubscribe(first, 1);
+    const [handle] = await subscribed;
+    if (!handle) throw new Error('no handle');
+    const backoff = nextEvent(client, 'state', (e) => e.state === 'backoff');
+    first.socket.terminate();
+    await backoff;
+    const next = server.nextConnection();
+    clock.advanceBy(2_000);
+    const second = await next;
+    const resubscribe = await second.nextCommand();
+    expect(resubscribe.cmd).toBe('subscribe');
+    await client.unsubscribe(handle); // nothing confirmed yet on this connection
+    second.send({ type: 'subscribed', id: resubscribe.id, msg: { channel: 'ticker', sid: 1 } });
+    expect(await second.nextCommand()).toMatchObject({ cmd: 'unsubscribe', params: { sids: [1] } });
+    expect(client.subscriptions()).toEqual([]);
+    expect(messages).toEqual([]);
+  });
+
   it('pings keep a quiet connection alive', async () => {
     const { server, client, clock } = await setup({ livenessTimeoutMs: 30_000 });
     client.start();

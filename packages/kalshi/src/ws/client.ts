@@ -512,7 +512,16 @@ export class KalshiWsClient {
   }
 
   private onSubscribed(entry: Entry, sid: number): void {
-    if (!this.entries.has(entry.key)) return; // unsubscribed meanwhile
+    if (!this.entries.has(entry.key)) {
+      // Unsubscribed while the subscribe was in flight (e.g. the restore after a reconnect):
+      // the server now holds a subscription nobody wants, whose data would keep flowing.
+      if (this.entriesBySid(sid).length === 0 && this.isOpen()) {
+        this.sendCommand({ cmd: 'unsubscribe', params: { sids: [sid] } }).catch((error: unknown) =>
+          this.reportError(error, 'unsubscribe after a late subscribed'),
+        );
+      }
+      return;
+    }
     // A sid shared with another entry (Kalshi merges repeated subscribes) keeps its sequence.
     if (![...this.entries.values()].some((e) => e !== entry && e.sid === sid)) this.lastSeqBySid.delete(sid);
     entry.sid = sid;
