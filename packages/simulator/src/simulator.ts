@@ -96,6 +96,15 @@ function generateDemoKey(): Promise<string> {
   });
 }
 
+/** The request target as a URL, or null: "//[" makes new URL throw, which here would crash the process. */
+function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const scenario = options.scenario ?? 'quiet';
   const clock: SimClock = options.clock ? manualSimClock(options.clock) : new RealTimeClock(options.startTime ?? Date.now(), options.speed ?? 1);
@@ -119,10 +128,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   const isControlEnabled = options.controlApi ?? false;
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith(REST_PREFIX + '/') || url.pathname === REST_PREFIX) {
+    const url = parseTarget(req.url);
+    if (url && (url.pathname.startsWith(REST_PREFIX + '/') || url.pathname === REST_PREFIX)) {
       void handleRest(restContext, req, res, url);
-    } else if (isControlEnabled && url.pathname.startsWith('/_control/')) {
+    } else if (url && isControlEnabled && url.pathname.startsWith('/_control/')) {
       void control.handleHttp(req, res, url);
     } else {
       const body = '{"error":{"code":"not_found","message":"not found"}}';
@@ -133,11 +142,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   const wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: false });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseTarget(req.url);
     const reject = (status: number, reason: string, body: string): void => {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
-    if (url.pathname !== WS_PATH) {
+    if (url?.pathname !== WS_PATH) {
       reject(404, 'Not Found', '{"error":{"code":"not_found","message":"not found"}}');
       return;
     }

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- wire JSON is probed field by field */
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Market } from '../src/engine/types.js';
 import { caller, signedHeaders, startTestSimulator } from './helpers.js';
@@ -231,5 +232,28 @@ describe('control API over HTTP', () => {
     const bad = await post('fund', { userId: account.json.userId, amount: 12 });
     expect(bad.status).toBe(400);
     expect((await post('nope', {})).status).toBe(404);
+  });
+});
+
+describe('malformed requests', () => {
+  const raw = (text: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(sim.port, '127.0.0.1', () => socket.end(text));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  it('answers an unparseable request target with 404 instead of crashing the exchange', async () => {
+    expect(await raw('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 404/);
+    expect(await raw('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')).toMatch(/^HTTP\/1\.1 404/);
+    expect((await fetch(`${sim.restBaseUrl}/exchange/status`)).status).toBe(200);
+  });
+
+  it('answers a path with broken percent-encoding with 404 not_found, not a 500', async () => {
+    const res = await fetch(`${sim.restBaseUrl}/markets/%E0%A4%A`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe('{"error":{"code":"not_found","message":"not found"}}');
   });
 });

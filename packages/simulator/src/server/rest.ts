@@ -533,6 +533,14 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   send(res, reply);
 }
 
+function decodeSegments(segments: string[]): string[] | null {
+  try {
+    return segments.map((p) => decodeURIComponent(p));
+  } catch {
+    return null;
+  }
+}
+
 async function route(ctx: RestContext, req: IncomingMessage, url: URL): Promise<Reply> {
   const method = (req.method ?? 'GET').toUpperCase();
   const subPath = url.pathname.slice(REST_PREFIX.length) || '/';
@@ -550,7 +558,9 @@ async function route(ctx: RestContext, req: IncomingMessage, url: URL): Promise<
     if (!m) continue;
     isPathKnown = true;
     if (r.method === method) {
-      matched = { route: r, params: m.slice(1).map((p) => decodeURIComponent(p)) };
+      const params = decodeSegments(m.slice(1));
+      if (!params) return err(NOT_FOUND); // broken percent-encoding names nothing that exists
+      matched = { route: r, params };
       break;
     }
   }
