@@ -142,6 +142,19 @@ describe('matching', () => {
   });
 });
 
+describe('fill-or-kill and self-trade prevention', () => {
+  it('fill-or-kill fills nothing when taker_at_cross would stop it at its own resting order', () => {
+    const { engine, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 400_000, count: 100 }));
+    place(engine, alice.userId, order(market, { side: 'ask', price: 450_000, count: 100 }));
+    place(engine, bob.userId, order(market, { side: 'ask', price: 500_000, count: 100 }));
+    const fok = place(engine, alice.userId, order(market, { price: 500_000, count: 200, timeInForce: 'fill_or_kill' }));
+    expect(fok.fillCount).toBe(0);
+    expect(fok.order.status).toBe('canceled');
+    expect(alice.positions.get(market.ticker)?.position ?? 0).toBe(0);
+  });
+});
+
 describe('order options', () => {
   it('caps a reduce-only order at the position and refuses one that would grow it', () => {
     const { engine, market, alice, bob } = setup();

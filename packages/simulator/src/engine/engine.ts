@@ -238,7 +238,7 @@ export class Engine {
       const required = notional(input.side === 'bid' ? input.price : ONE_DOLLAR - input.price, opening) + tradeFee({ price: input.price, count, isTaker: true });
       if (account.cash - account.reserved < required) return fail('insufficient_balance');
     }
-    if (input.timeInForce === 'fill_or_kill' && this.matchable(book, userId, input.side, input.price) < count) {
+    if (input.timeInForce === 'fill_or_kill' && this.matchable(book, userId, input.side, input.price, input.selfTradePrevention) < count) {
       const order = this.newOrder(account, input, count, clientOrderId, now);
       order.status = 'canceled';
       order.remaining = 0;
@@ -384,11 +384,15 @@ export class Engine {
     }
   }
 
-  private matchable(book: OrderBook, userId: string, side: BookSide, price: Micros): Centis {
+  /** What an incoming order could fill; taker_at_cross matching stops at the account's own first resting order. */
+  private matchable(book: OrderBook, userId: string, side: BookSide, price: Micros, selfTradePrevention: Order['selfTradePrevention']): Centis {
     let total = 0;
     for (const level of book.half(side === 'bid' ? 'ask' : 'bid').bestFirst()) {
       if (side === 'bid' ? level.price > price : level.price < price) break;
-      for (const o of level.orders) if (o.userId !== userId) total += o.remaining;
+      for (const o of level.orders) {
+        if (o.userId !== userId) total += o.remaining;
+        else if (selfTradePrevention === 'taker_at_cross') return total;
+      }
     }
     return total;
   }
