@@ -155,6 +155,21 @@ describe('fill-or-kill and self-trade prevention', () => {
   });
 });
 
+describe('pause', () => {
+  it('reactivating a paused market cancels every resting order, as Kalshi does', () => {
+    const { engine, market, alice } = setup();
+    const resting = place(engine, alice.userId, order(market, { price: 100_000 }));
+    expect(alice.reserved).toBe(100_000);
+    expect(engine.pauseMarket(market.ticker, true).ok).toBe(true);
+    expect(engine.placeOrder(alice.userId, order(market, { price: 100_000 }))).toMatchObject({ ok: false, error: { code: 'market_inactive' } });
+    expect(resting.order.status).toBe('resting');
+    expect(engine.pauseMarket(market.ticker, false).ok).toBe(true);
+    expect(market.status).toBe('active');
+    expect(resting.order.status).toBe('canceled');
+    expect(alice.reserved).toBe(0);
+  });
+});
+
 describe('order options', () => {
   it('caps a reduce-only order at the position and refuses one that would grow it', () => {
     const { engine, market, alice, bob } = setup();

@@ -614,6 +614,10 @@ export class Engine {
   private close(market: Market, now: EpochMs): void {
     market.status = 'closed';
     market.updatedMs = now;
+    this.cancelAllResting(market, now);
+  }
+
+  private cancelAllResting(market: Market, now: EpochMs): void {
     const book = this.books.get(market.ticker);
     if (!book) return;
     for (const side of ['bid', 'ask'] as const) {
@@ -684,7 +688,10 @@ export class Engine {
     } else if (!isPaused && market.status === 'inactive') {
       market.status = 'active';
       market.updatedMs = now;
+      // Kalshi cancels every resting order when a paused market is reactivated (KALSHI-API.md §5.2).
+      this.cancelAllResting(market, now);
       this.emit({ kind: 'lifecycle', market, eventType: 'activated', tsMs: now });
+      this.activity?.requote(market);
     }
     return { ok: true, value: market };
   }
