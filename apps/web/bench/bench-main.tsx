@@ -27,6 +27,10 @@ export interface BenchResult {
   longestFrameMs: number;
   longTasks: number;
   longestTaskMs: number;
+  /** Long Animation Frames API: what ran in the worst frame over 50 ms (Chromium). */
+  worstFrame: { durationMs: number; blockingMs: number; scripts: string[] } | null;
+  /** Time to apply one batch of stream events and re-render, in ms. */
+  flush: { count: number; p50: number; p99: number; max: number };
   userAgent: string;
 }
 
@@ -38,8 +42,18 @@ declare global {
 
 const random = seededRandom(42);
 const source = syntheticEventSource({ positions: makeBenchPositions(positionCount, random), ratePerSecond, random });
+let isMeasuring = false;
+// Our own work per frame: applying a batch to the store plus React's synchronous re-render.
+const flushDurations: number[] = [];
 const controller = createPositionStreamController({
-  dispatchMany: usePositionsStore.getState().dispatchMany,
+  dispatchMany: (actions) => {
+    const start = performance.now();
+    usePositionsStore.getState().dispatchMany(actions);
+    // React renders a store change in a microtask queued during dispatch; this one runs after it.
+    queueMicrotask(() => {
+      if (isMeasuring) flushDurations.push(performance.now() - start);
+    });
+  },
   fetchSnapshot: () => Promise.reject(new Error('the bench has no REST server')),
   createEventSource: source.factory,
 });
@@ -66,7 +80,6 @@ if (root) {
 
 let longTasks = 0;
 let longestTaskMs = 0;
-let isMeasuring = false;
 try {
   new PerformanceObserver((list) => {
     if (!isMeasuring) return;
@@ -77,6 +90,38 @@ try {
   }).observe({ type: 'longtask', buffered: false });
 } catch {
   // longtask is Chromium-only; the frame gaps still tell the story elsewhere.
+}
+
+interface LoafScript {
+  invoker: string;
+  sourceFunctionName: string;
+  duration: number;
+}
+interface LoafEntry extends PerformanceEntry {
+  blockingDuration: number;
+  scripts: LoafScript[];
+}
+let worstFrame: BenchResult['worstFrame'] = null;
+try {
+  new PerformanceObserver((list) => {
+    if (!isMeasuring) return;
+    for (const entry of list.getEntries() as LoafEntry[]) {
+      if (worstFrame && worstFrame.durationMs >= entry.duration) continue;
+      worstFrame = {
+        durationMs: Math.round(entry.duration),
+        blockingMs: Math.round(entry.blockingDuration),
+        scripts: entry.scripts.map((s) => `${s.invoker} ${s.sourceFunctionName} ${Math.round(s.duration)}ms`),
+      };
+    }
+  }).observe({ type: 'long-animation-frame', buffered: false });
+} catch {
+  // Not supported: the longtask numbers above still apply.
+}
+
+function summarize(values: number[]): BenchResult['flush'] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 100) / 100;
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: Math.round((sorted[sorted.length - 1] ?? 0) * 100) / 100 };
 }
 
 function measure() {
@@ -113,6 +158,8 @@ function measure() {
       longestFrameMs: Math.round(longestFrameMs * 10) / 10,
       longTasks,
       longestTaskMs: Math.round(longestTaskMs * 10) / 10,
+      worstFrame,
+      flush: summarize(flushDurations),
       userAgent: navigator.userAgent,
     };
     const status = document.getElementById('bench-status');
