@@ -113,6 +113,16 @@ describe('orderbook_delta and trade', () => {
     expect(await s.next((f) => f.type === 'orderbook_snapshot' && f.sid === 2)).toMatchObject({ seq: 1 });
   });
 
+  it('adding markets to an all-markets subscription keeps it on every market', async () => {
+    const s = await open();
+    s.send({ id: 1, cmd: 'subscribe', params: { channels: ['trade'] } });
+    await s.next((f) => f.id === 1);
+    s.send({ id: 2, cmd: 'update_subscription', params: { sids: [1], market_tickers: [market.ticker], action: 'add_markets' } });
+    expect(await s.next((f) => f.id === 2)).toMatchObject({ type: 'ok' });
+    sim.control.trade({ ticker: other.ticker, side: 'bid', count: '1.00' });
+    expect((await s.next((f) => f.type === 'trade')).msg.market_ticker).toBe(other.ticker);
+  });
+
   it('answers Kalshi error codes for bad commands', async () => {
     const s = await open();
     const errors: [unknown, unknown][] = [

@@ -383,11 +383,14 @@ export class WsHub {
       for (const t of tickers) if (sub.tickers && !sub.tickers.has(t)) throw new CommandError(16, t);
       for (const t of tickers) this.sendSnapshot(sub, t);
     } else if (action === 'add_markets') {
-      sub.tickers ??= new Set();
-      for (const t of tickers) {
-        if (sub.tickers.has(t)) continue;
-        sub.tickers.add(t);
-        if (sub.channel === 'orderbook_delta') this.sendSnapshot(sub, t);
+      // null = every market already: adding some must not narrow it to just those.
+      const current = sub.tickers;
+      if (current !== null) {
+        for (const t of tickers) {
+          if (current.has(t)) continue;
+          current.add(t);
+          if (sub.channel === 'orderbook_delta') this.sendSnapshot(sub, t);
+        }
       }
     } else if (sub.tickers) {
       for (const t of tickers) sub.tickers.delete(t);
