@@ -5,8 +5,21 @@ import { card, connectDemo, connectDemoUntil, control, instrument, serverPositio
 
 test.describe.configure({ mode: 'serial' });
 
+const pageProblems: string[] = [];
+
 test.beforeEach(async ({ page }) => {
+  pageProblems.length = 0;
+  page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
+  page.on('console', (message) => {
+    // 401s on purpose (the session probe when signed out, refused keys) are expected noise.
+    if (message.type() === 'error' && !/status of 40[01]|status of 503/.test(message.text())) pageProblems.push(message.text());
+  });
   await instrument(page);
+});
+
+test.afterEach(() => {
+  // Uncaught exceptions, CSP violations and failed contract parses all show up here.
+  expect(pageProblems).toEqual([]);
 });
 
 test('connecting the demo account shows the same positions as GET /account/positions', async ({ page }) => {

@@ -174,7 +174,9 @@ export function createPositionStreamController(options: PositionStreamOptions): 
           let event;
           try {
             event = parsePositionStreamEvent(type, data);
-          } catch {
+          } catch (error) {
+            // Contract drift between server and web: never applied, always visible to a developer.
+            console.error(`positions stream: dropped a ${type} event that breaks the contract`, error);
             enqueue({ type: 'transport', transport: 'open', error: `the server sent a ${type} event that breaks the contract` });
             return;
           }

@@ -56,6 +56,7 @@ describe('usePositionSSE', () => {
   });
 
   it('ignores an event that breaks the contract and says so', () => {
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     renderStream();
     const source = FakeEventSource.latest();
     act(() => {
@@ -66,6 +67,8 @@ describe('usePositionSSE', () => {
     const state = usePositionsStore.getState();
     expect(state.positions.A?.unrealized_pnl).toBe(0.3);
     expect(state.lastError).toMatch(/breaks the contract/);
+    expect(consoleError).toHaveBeenCalledTimes(1);
+    consoleError.mockRestore();
   });
 
   it('falls back to polling after repeated errors, then returns to the stream when it comes back', async () => {
