@@ -9,6 +9,11 @@ export type MarketStreamStatus = 'connecting' | 'live' | 'reconnecting' | 'unava
 
 const eventTypes = Object.keys(marketStreamEventSchemas) as MarketStreamEventType[];
 
+/** Contract drift between server and web: the event is dropped, and a developer sees why. */
+function reportDrift(type: string, error: unknown): void {
+  console.error(`market stream: dropped a ${type} event that breaks the contract`, error);
+}
+
 /**
  * Watches one market over SSE while mounted. Order books and ticker updates are written into
  * the query cache, so the book and price have one home (the same entries the REST reads fill).
@@ -30,9 +35,13 @@ export function useMarketStream(ticker: string, createEventSource?: EventSourceF
           if (type === 'orderbook') {
             const book = marketStreamEventSchemas.orderbook.safeParse(data);
             if (book.success) queryClient.setQueryData(marketsQueries.orderbook(ticker).queryKey, book.data);
+            else reportDrift(type, book.error);
           } else if (type === 'ticker') {
             const tick = marketStreamEventSchemas.ticker.safeParse(data);
-            if (!tick.success) return;
+            if (!tick.success) {
+              reportDrift(type, tick.error);
+              return;
+            }
             const { yes_bid, yes_ask, last_price, volume, open_interest } = tick.data;
             queryClient.setQueryData(marketsQueries.detail(ticker).queryKey, (old) =>
               old ? { market: { ...old.market, yes_bid, yes_ask, last_price, volume, open_interest } } : old,
