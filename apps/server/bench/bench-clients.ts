@@ -24,6 +24,7 @@ const sentAt = new Map<string, number>();
 const requests: http.ClientRequest[] = [];
 let conflated = 0;
 let slowBytesRead = 0;
+let isClosing = false;
 let measureCpu = process.cpuUsage();
 let measureAt = performance.now();
 
@@ -119,12 +120,18 @@ class FastClient {
 
 const fastClients: FastClient[] = [];
 
+let connectErrors = 0;
+
+/** Opens one stream; a refused or reset connection is retried after a short pause. */
 function open(port: number, cookie: string, onResponse: (response: http.IncomingMessage) => void): void {
   const request = http.get(
     { host: '127.0.0.1', port, path: '/api/v1/account/sse/positions', headers: { cookie }, agent: false },
     onResponse,
   );
-  request.on('error', () => undefined);
+  request.on('error', () => {
+    connectErrors += 1;
+    if (!isClosing) setTimeout(() => open(port, cookie, onResponse), 200).unref();
+  });
   requests.push(request);
 }
 
@@ -135,6 +142,14 @@ function connect(command: Extract<ClientCommand, { type: 'connect' }>): void {
     connected += 1;
     if (connected === command.count) send({ type: 'connected', count: connected });
   };
+  const progress = setInterval(() => {
+    if (connected >= command.count) clearInterval(progress);
+    else
+      console.error(
+        `  clients: ${connected}/${command.count} streams open (${connectErrors} connection errors retried)`,
+      );
+  }, 5000);
+  progress.unref();
   let started = 0;
   // Open in batches so the server's accept queue is not flooded.
   const openBatch = () => {
@@ -230,6 +245,7 @@ process.on('message', (message: ClientCommand) => {
       break;
     }
     case 'close':
+      isClosing = true;
       for (const request of requests) request.destroy();
       setTimeout(() => process.exit(0), 100).unref();
       break;

@@ -14,6 +14,7 @@
  *        [--slow-seconds 120] [--only latency,idle,slow]
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatDollars } from '@kalshi-desk/kalshi/protocol';
@@ -59,13 +60,18 @@ function child(file: string): ChildProcess {
 
 function nextMessage<T extends { type: string }>(proc: ChildProcess, type: T['type']): Promise<T> {
   return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => {
+      proc.off('message', onMessage);
+      reject(new Error(`child exited (${code}) while waiting for ${type}`));
+    };
     const onMessage = (message: T) => {
       if (message.type !== type) return;
       proc.off('message', onMessage);
+      proc.off('exit', onExit);
       resolve(message);
     };
     proc.on('message', onMessage);
-    proc.once('exit', (code) => reject(new Error(`child exited (${code}) while waiting for ${type}`)));
+    proc.once('exit', onExit);
   });
 }
 
@@ -341,19 +347,10 @@ async function slowRun(args: {
   };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: 'string', default: '20' },
-      warmup: { type: 'string', default: '3' },
-      idle: { type: 'string', default: '10000' },
-      'slow-seconds': { type: 'string', default: '120' },
-      only: { type: 'string', default: 'latency,idle,slow' },
-    },
-  });
-  const only = new Set((values.only ?? '').split(','));
-  const sim = await startSimulator({ scenario: 'quiet', seed: 3, clock: new ManualClock(Date.now()) });
-  const account = await setUpAccount(sim);
+async function startServer(
+  sim: RunningSimulator,
+  account: { keyId: string; privateKeyPem: string },
+): Promise<{ server: ChildProcess; port: number; cookie: string }> {
   const server = child('./bench-server.ts');
   const ready = nextMessage<Extract<ServerReport, { type: 'ready' }>>(server, 'ready');
   server.send({
@@ -365,11 +362,37 @@ async function main(): Promise<void> {
   } satisfies ServerCommand);
   const { port, cookie } = await ready;
   await sleep(1000);
+  return { server, port, cookie };
+}
+
+async function stopServer(server: ChildProcess): Promise<void> {
+  server.kill();
+  await new Promise((resolve) => server.once('exit', resolve));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '3' },
+      idle: { type: 'string', default: '10000' },
+      'slow-seconds': { type: 'string', default: '120' },
+      only: { type: 'string', default: 'latency,idle,slow' },
+    },
+  });
+  const only = new Set((values.only ?? '').split(','));
+  const startLoad = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  const sim = await startSimulator({ scenario: 'quiet', seed: 3, clock: new ManualClock(Date.now()) });
+  const account = await setUpAccount(sim);
   const lines: string[] = [
     `node ${process.version}, ${account.held.length} held markets, simulator + server + clients in 3 processes`,
   ];
 
   if (only.has('latency')) {
+    const { server, port, cookie } = await startServer(sim, account);
     for (const [clients, rate] of [
       [10, 500],
       [100, 1000],
@@ -395,18 +418,10 @@ async function main(): Promise<void> {
       );
       process.stdout.write(`  ${lines.at(-1) ?? ''}\n`);
     }
-  }
-  if (only.has('idle')) {
-    const count = Number(values.idle);
-    process.stdout.write(`idle: ${count} clients ...\n`);
-    const r = await idleRun({ server, port, cookie, clients: count });
-    lines.push(
-      `idle ${r.clients} SSE clients: server RSS ${(r.before.rss / 1e6).toFixed(0)} -> ${(r.after.rss / 1e6).toFixed(0)} MB = ${r.perClientKb.toFixed(1)} KB per client ` +
-        `(heap ${r.heapPerClientKb.toFixed(1)} KB per client; hub counted ${r.after.sseClients} streams)`,
-    );
-    process.stdout.write(`  ${lines.at(-1) ?? ''}\n`);
+    await stopServer(server);
   }
   if (only.has('slow')) {
+    const { server, port, cookie } = await startServer(sim, account);
     const seconds = Number(values['slow-seconds']);
     process.stdout.write(`slow client: ${seconds} s at 500 updates/s ...\n`);
     const r = await slowRun({
@@ -424,9 +439,27 @@ async function main(): Promise<void> {
         `server RSS ${r.rssStartMb.toFixed(0)} MB at start, max ${r.rssMaxMb.toFixed(0)} MB, ${r.rssEndMb.toFixed(0)} MB at end (after GC) -> growth ${(r.rssEndMb - r.rssStartMb).toFixed(1)} MB (max ${(r.rssMaxMb - r.rssStartMb).toFixed(1)} MB)`,
     );
     process.stdout.write(`  ${lines.at(-1) ?? ''}\n`);
+    await stopServer(server);
   }
+  if (only.has('idle')) {
+    const { server, port, cookie } = await startServer(sim, account);
+    const count = Number(values.idle);
+    process.stdout.write(`idle: ${count} clients ...\n`);
+    const r = await idleRun({ server, port, cookie, clients: count });
+    lines.push(
+      `idle ${r.clients} SSE clients: server RSS ${(r.before.rss / 1e6).toFixed(0)} -> ${(r.after.rss / 1e6).toFixed(0)} MB = ${r.perClientKb.toFixed(1)} KB per client ` +
+        `(heap ${r.heapPerClientKb.toFixed(1)} KB per client; hub counted ${r.after.sseClients} streams)`,
+    );
+    process.stdout.write(`  ${lines.at(-1) ?? ''}\n`);
+    await stopServer(server);
+  }
+  lines.push(
+    `load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (at the start: ${startLoad})`,
+  );
   process.stdout.write(`\n${lines.join('\n')}\n`);
-  server.kill();
   await sim.close();
 }
 

@@ -84,6 +84,13 @@ async function allExchangeFills(): Promise<Fill[]> {
   return fills;
 }
 
+/** The markets of our server's upstream `ticker` subscription, as the simulator sees it. */
+function tickerSubscription(): string[] | null {
+  const connection = sim.control.connections().find((c) => c.userId === sim.demoAccount.userId);
+  const ticker = connection?.subscriptions.find((s) => s.channel === 'ticker');
+  return ticker?.marketTickers ? [...ticker.marketTickers].sort() : null;
+}
+
 const statuses = (from: number) =>
   events.slice(from).flatMap((e) => (e.type === 'connection_status' ? [e.data.status] : []));
 
@@ -120,6 +127,7 @@ describe('live engine against the simulator', () => {
     }
     const balance = await kalshi.getBalance();
     expect((await live.portfolio(USER)).cash_balance).toBe(parseDollars(balance.balance_dollars) / 1e6);
+    await expect.poll(() => tickerSubscription()).toEqual(expected.map((p) => p.ticker).sort());
   });
 
   it('a simulated trade reaches the stream as a position_update with the right P&L', async () => {
@@ -169,6 +177,9 @@ describe('live engine against the simulator', () => {
       )
       .toEqual({ ticker: held.ticker, reason: 'settled' });
     expect((await live.positions(USER, 'bid')).positions.map((p) => p.ticker)).not.toContain(held.ticker);
+    // The ticker subscription follows the held markets exactly.
+    const held2 = (await exchangePositions()).map((p) => p.ticker).sort();
+    await expect.poll(() => tickerSubscription()).toEqual(held2);
   });
 
   it('a dropped connection reports reconnecting then live, and a fill made meanwhile is not lost', async () => {
