@@ -251,6 +251,14 @@ describe('malformed requests', () => {
     expect((await fetch(`${sim.restBaseUrl}/exchange/status`)).status).toBe(200);
   });
 
+  it('refuses an expiration_time beyond year 9999, which would otherwise break every later order listing', async () => {
+    const api = caller(sim);
+    const far = await api.post('/portfolio/events/orders', { ticker: market.ticker, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross', expiration_time: 1e15 });
+    expect(far.status).toBe(400);
+    expect(far.json.error.code).toBe('invalid_parameters');
+    expect((await api.get('/portfolio/orders')).status).toBe(200);
+  });
+
   it('answers a path with broken percent-encoding with 404 not_found, not a 500', async () => {
     const res = await fetch(`${sim.restBaseUrl}/markets/%E0%A4%A`);
     expect(res.status).toBe(404);

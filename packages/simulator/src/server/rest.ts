@@ -375,6 +375,9 @@ function goTypeOf(value: unknown): string {
   return 'object';
 }
 
+/** 9999-12-31T23:59:59Z. */
+const MAX_EXPIRATION_SECONDS = 253_402_300_799;
+
 const createOrder: Handler = (ctx, req) => {
   const account = requireAccount(ctx, req);
   let body: unknown;
@@ -425,6 +428,10 @@ const createOrder: Handler = (ctx, req) => {
     throw e;
   }
   const expiration = fields.expiration_time;
+  // Past year 9999 it has no RFC 3339 form: the order's expiration_time could never be written.
+  if (typeof expiration === 'number' && expiration > MAX_EXPIRATION_SECONDS) {
+    return err(nested(400, 'invalid_parameters', 'invalid parameters', 'invalid expiration_time'));
+  }
   const result = unwrap(
     ctx.engine.placeOrder(account.userId, {
       ticker: fields.ticker as string,
