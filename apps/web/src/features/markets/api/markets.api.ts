@@ -21,6 +21,8 @@ export const marketsQueries = {
         }),
       placeholderData: keepPreviousData,
       staleTime: 15_000,
+      // Prices on the cards stay roughly current; the open market itself streams.
+      refetchInterval: 15_000,
     }),
   detail: (ticker: string) =>
     queryOptions({
