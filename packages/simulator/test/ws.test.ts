@@ -57,6 +57,18 @@ describe('connection', () => {
   });
 });
 
+describe('stalling one channel', () => {
+  it('keeps the heartbeat pings going, so only that channel goes quiet', async () => {
+    const s = await open();
+    sim.control.stallChannel({ userId: sim.demoAccount.userId, channel: 'trade' });
+    await s.settle();
+    const before = s.pings;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(s.pings).toBeGreaterThan(before);
+    sim.control.resumeChannel({ userId: sim.demoAccount.userId });
+  });
+});
+
 describe('orderbook_delta and trade', () => {
   it('answers one subscribed per channel with the same id, then a snapshot at seq 1 and gap-free deltas', async () => {
     const s = await open();

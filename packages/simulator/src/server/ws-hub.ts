@@ -203,7 +203,8 @@ export class WsHub {
 
   private ping(): void {
     for (const c of this.conns) {
-      if (c.stalled.size > 0 || c.socket.readyState !== c.socket.OPEN) continue;
+      // Only a whole-connection stall ('*') silences pings; a stalled channel must still look alive.
+      if (c.stalled.has('*') || c.socket.readyState !== c.socket.OPEN) continue;
       c.socket.ping('heartbeat');
     }
   }
