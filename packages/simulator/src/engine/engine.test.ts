@@ -127,6 +127,11 @@ describe('matching', () => {
     expect(resting.order.status).toBe('resting');
   });
 
+  it('rejects an absurdly large count with invalid_order_size instead of throwing', () => {
+    const { engine, market, alice } = setup();
+    expect(engine.placeOrder(alice.userId, order(market, { count: 9_000_000_000_000_000 }))).toEqual({ ok: false, error: { code: 'invalid_order_size' } });
+  });
+
   it('rejects an order the balance cannot pay for with insufficient_balance', () => {
     const { engine, market } = setup();
     const poor = engine.createAccount({ cash: 1 * D });

@@ -47,6 +47,11 @@ export interface EngineOptions {
 /** $1 paid per contract = 10,000 micro-dollars per centi-contract. */
 const MICROS_PER_CENTI_PAYOUT = 10_000;
 const MAX_TRADES_KEPT = 50_000;
+/**
+ * One billion contracts. Far above any real order, and small enough that every money product
+ * stays a safe integer (a larger count made notional() throw: a 500 instead of a 400).
+ */
+const MAX_ORDER_COUNT: Centis = 100_000_000_000;
 
 function fail<T>(code: EngineError['code'], details?: string): EngineResult<T> {
   return { ok: false, error: details === undefined ? { code } : { code, details } };
@@ -210,7 +215,7 @@ export class Engine {
     const book = this.books.get(input.ticker);
     if (!market || !book) return fail('market_not_found');
     if (market.status !== 'active') return fail('market_inactive');
-    if (!Number.isSafeInteger(input.count) || input.count <= 0) return fail('invalid_order_size');
+    if (!Number.isSafeInteger(input.count) || input.count <= 0 || input.count > MAX_ORDER_COUNT) return fail('invalid_order_size');
     if (!isOnGrid(input.price, market.priceRanges)) return fail('invalid_price');
     const clientOrderId = input.clientOrderId ?? '';
     if (clientOrderId !== '' && account.clientOrderIds.has(clientOrderId)) return fail('order_already_exists');
