@@ -39,7 +39,10 @@ export class AccountNotConnectedError extends Error {
 export class LiveAccounts {
   readonly hub: SseHub;
   private readonly sessions = new Map<string, AccountSession>();
-  private readonly starting = new Map<string, Promise<AccountSession>>();
+  private readonly starting = new Map<
+    string,
+    { restored: Promise<AccountSession>; connected: Promise<AccountSession> }
+  >();
 
   constructor(private readonly deps: LiveAccountsDeps) {
     this.hub = new SseHub({
@@ -51,13 +54,13 @@ export class LiveAccounts {
 
   /** Starts the account's upstream session, or joins the running one. */
   async ensureSession(userId: string, credentials: AccountCredentials): Promise<void> {
-    await this.sessionFor(userId, credentials);
+    await this.sessionFor(userId, credentials, { waitForSnapshot: true });
   }
 
   /** Stops the upstream session and closes every stream of the account. */
   async stopSession(userId: string): Promise<void> {
     const pending = this.starting.get(userId);
-    const session = this.sessions.get(userId) ?? (pending ? await pending.catch(() => null) : null);
+    const session = this.sessions.get(userId) ?? (pending ? await pending.restored.catch(() => null) : null);
     this.sessions.delete(userId);
     this.hub.closeStreams(userId);
     await session?.stop();
@@ -117,13 +120,38 @@ export class LiveAccounts {
     return session.snapshot();
   }
 
-  private sessionFor(userId: string, credentials: AccountCredentials): Promise<AccountSession> {
-    const running = this.sessions.get(userId);
-    if (running) return Promise.resolve(running);
-    const pending = this.starting.get(userId);
-    if (pending) return pending;
+  /**
+   * The account's session, created if needed. Resolves as soon as the cached state is loaded
+   * (so a restarted server answers at once, marked stale) unless `waitForSnapshot`, which
+   * waits for the first REST snapshot too (authentication: the first view is then fresh).
+   */
+  private async sessionFor(
+    userId: string,
+    credentials: AccountCredentials,
+    options: { waitForSnapshot?: boolean } = {},
+  ): Promise<AccountSession> {
+    let pending = this.starting.get(userId);
+    if (!pending) {
+      const running = this.sessions.get(userId);
+      if (running) return running;
+      const session = this.createSession(userId, credentials);
+      // Registered before its first snapshot so that streams opened meanwhile see its state.
+      this.sessions.set(userId, session);
+      const restored = session.restore().then(() => session);
+      const connected = restored.then(async () => {
+        await session.connect();
+        return session;
+      });
+      pending = { restored, connected };
+      this.starting.set(userId, pending);
+      void connected.finally(() => this.starting.delete(userId)).catch(() => undefined);
+    }
+    return options.waitForSnapshot ? pending.connected : pending.restored;
+  }
+
+  private createSession(userId: string, credentials: AccountCredentials): AccountSession {
     const { rest, feed } = this.deps.connect(credentials);
-    const session = new AccountSession({
+    return new AccountSession({
       userId,
       rest,
       feed,
@@ -135,13 +163,5 @@ export class LiveAccounts {
       ...(this.deps.timings ? { timings: this.deps.timings } : {}),
       ...(this.deps.dayOffsetMinutes !== undefined ? { dayOffsetMinutes: this.deps.dayOffsetMinutes } : {}),
     });
-    // Registered before the first snapshot so that streams opened meanwhile see its state.
-    this.sessions.set(userId, session);
-    const started = session
-      .start()
-      .then(() => session)
-      .finally(() => this.starting.delete(userId));
-    this.starting.set(userId, started);
-    return started;
   }
 }

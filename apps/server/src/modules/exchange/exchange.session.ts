@@ -128,9 +128,20 @@ export class AccountSession {
 
   /** Restores the cached state, starts the feed and takes the first REST snapshot. */
   async start(): Promise<void> {
-    const { deps } = this;
+    await this.restore();
+    await this.connect();
+  }
+
+  /** Loads the last known state (served stale) and today's baseline from the database. */
+  async restore(): Promise<void> {
     await this.restoreFromCache();
     await this.loadDayBaseline();
+  }
+
+  /** Starts the feed and the timers; resolves after the first REST snapshot (or its failure). */
+  async connect(): Promise<void> {
+    const { deps } = this;
+    if (this.isStopped) return;
     this.unsubscribers.push(
       deps.feed.onMessage((message) => this.onMessage(message)),
       deps.feed.onState((state, reason) => this.onFeedState(state, reason)),
@@ -532,7 +543,7 @@ export class AccountSession {
         cash: cached.cash ?? 0,
       });
       if (cached.asOf !== null) this.confirmedAt = cached.asOf;
-      this.rememberFills(await repository.listFills(this.userId));
+      this.rememberFills(await repository.listFills(this.userId, { limit: RECENT_FILLS }));
     } catch (error) {
       this.deps.logger.warn({ userId: this.userId, err: errorText(error) }, 'position cache unreadable');
     }

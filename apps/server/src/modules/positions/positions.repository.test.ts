@@ -20,15 +20,13 @@ describe.each(testDatabaseKinds())('on $name', (kind) => {
   beforeAll(async () => {
     database = await kind.create();
     for (const id of [U1, U2]) {
-      await database.db
-        .insert(users)
-        .values({
-          id,
-          exchangeUrl: 'http://x',
-          keyId: id,
-          createdAt: new Date(T0),
-          lastLoginAt: new Date(T0),
-        });
+      await database.db.insert(users).values({
+        id,
+        exchangeUrl: 'http://x',
+        keyId: id,
+        createdAt: new Date(T0),
+        lastLoginAt: new Date(T0),
+      });
     }
     repo = new PositionsRepository(database.db);
   });

@@ -3,7 +3,7 @@
  * restarted server shows the last known state at once), the fills audit trail, and the
  * equity snapshots behind today's P&L and the equity curve. Integers in, integers out.
  */
-import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../shared/db/database.js';
 import { fills, portfolioSnapshots, positionCache } from '../account/account.tables.js';
 import type { MarketInfo, TrackedFill, TrackedPosition } from './positions.tracker.js';
@@ -175,12 +175,17 @@ export class PositionsRepository {
       .onConflictDoNothing();
   }
 
-  async listFills(userId: string, ticker?: string): Promise<TrackedFill[]> {
+  /** Stored fills, oldest first: all of them, or only the newest `limit`. */
+  async listFills(userId: string, options: { ticker?: string; limit?: number } = {}): Promise<TrackedFill[]> {
     const where =
-      ticker === undefined
+      options.ticker === undefined
         ? eq(fills.userId, userId)
-        : and(eq(fills.userId, userId), eq(fills.ticker, ticker));
-    const rows = await this.db.select().from(fills).where(where).orderBy(asc(fills.createdTime));
+        : and(eq(fills.userId, userId), eq(fills.ticker, options.ticker));
+    const query = this.db.select().from(fills).where(where);
+    const rows =
+      options.limit === undefined
+        ? await query.orderBy(asc(fills.createdTime))
+        : (await query.orderBy(desc(fills.createdTime)).limit(options.limit)).reverse();
     return rows.map((row) => ({
       tradeId: row.fillId,
       orderId: row.orderId,

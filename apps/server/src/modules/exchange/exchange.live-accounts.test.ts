@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClock } from '../../shared/clock.js';
+import type { Database } from '../../shared/db/database.js';
+import { createTestDatabase } from '../../shared/db/testing.js';
+import { users } from '../account/account.tables.js';
+import { PositionsRepository } from '../positions/positions.repository.js';
+import { kalshiMarket, kalshiPosition } from '../positions/testing/kalshi-fixtures.js';
+import { InProcessEventBus } from '../stream/stream.bus.js';
+import { ManualTimers } from '../stream/testing/fake-sse.js';
+import { LiveAccounts } from './exchange.live-accounts.js';
+import { silentLogger, type ExchangeConnector, type ExchangeRest } from './exchange.ports.js';
+import { FakeFeed, FakeRest, ManualScheduler } from './testing/fake-exchange.js';
+
+const USER = '00000000-0000-4000-8000-0000000000c1';
+const CREDENTIALS = { keyId: 'key-1', privateKeyPem: 'unused' };
+const clock = createTestClock();
+let database: Database;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await database.db
+    .insert(users)
+    .values({ id: USER, exchangeUrl: 'sim', keyId: 'key-1', createdAt: new Date(), lastLoginAt: new Date() });
+});
+afterAll(async () => {
+  await database.close();
+});
+
+function exchange(): FakeRest {
+  const rest = new FakeRest();
+  rest.balanceDollars = '25.0000';
+  rest.positions = [kalshiPosition('KXA-1', '4.00', '2.000000')];
+  rest.markets.set('KXA-1', kalshiMarket({ ticker: 'KXA-1', yes_bid_dollars: '0.6000' }));
+  return rest;
+}
+
+function liveAccounts(connect: ExchangeConnector): LiveAccounts {
+  return new LiveAccounts({
+    connect,
+    bus: new InProcessEventBus(),
+    repository: new PositionsRepository(database.db),
+    clock,
+    scheduler: new ManualScheduler(),
+    logger: silentLogger,
+    loadCredentials: () => Promise.resolve(CREDENTIALS),
+    timings: { cacheFlushMs: 0 },
+    hub: { timers: new ManualTimers() },
+  });
+}
+
+describe('LiveAccounts', () => {
+  it('keeps one upstream session per account however many sessions join it', async () => {
+    let connections = 0;
+    const rest = exchange();
+    const live = liveAccounts(() => {
+      connections += 1;
+      return { rest: rest.asPort(), feed: new FakeFeed() };
+    });
+    await Promise.all([live.ensureSession(USER, CREDENTIALS), live.ensureSession(USER, CREDENTIALS)]);
+    await live.ensureSession(USER, CREDENTIALS);
+    expect(connections).toBe(1);
+    expect(live.sessionCount).toBe(1);
+    await live.stopAll();
+  });
+
+  it('a restarted server serves the cached positions at once, stale, while the exchange does not answer', async () => {
+    const first = liveAccounts(() => ({ rest: exchange().asPort(), feed: new FakeFeed() }));
+    await first.ensureSession(USER, CREDENTIALS);
+    await (await first.session(USER)).settled();
+    await first.stopAll();
+
+    const hanging = new Promise<never>(() => undefined);
+    const silentRest = {
+      getBalance: () => hanging,
+      getPositions: () => hanging,
+      getMarkets: () => hanging,
+      getFills: () => hanging,
+    } as unknown as ExchangeRest;
+    const restarted = liveAccounts(() => ({ rest: silentRest, feed: new FakeFeed() }));
+    const served = await restarted.positions(USER, 'bid');
+    expect(served).toMatchObject({ connection: 'connecting', is_stale: true });
+    expect(served.as_of).not.toBeNull();
+    expect(served.positions.map((p) => [p.ticker, p.quantity, p.current_price])).toEqual([['KXA-1', 4, 60]]);
+    expect((await restarted.portfolio(USER)).cash_balance).toBe(25);
+    await restarted.stopAll();
+  });
+
+  it('stopping the session forgets the cached state and closes the streams', async () => {
+    const live = liveAccounts(() => ({ rest: exchange().asPort(), feed: new FakeFeed() }));
+    await live.ensureSession(USER, CREDENTIALS);
+    await live.stopSession(USER);
+    expect(live.isRunning(USER)).toBe(false);
+    expect((await new PositionsRepository(database.db).loadPositions(USER)).positions).toEqual([]);
+  });
+});
