@@ -218,6 +218,14 @@ describe('order options', () => {
     expect(resting.order.status).toBe('canceled');
     expect(engine.placeOrder(alice.userId, order(market, { price: 10_000 }))).toEqual({ ok: false, error: { code: 'market_inactive' } });
   });
+
+  it('answers a cancel after close with market_inactive, not not_found', () => {
+    const { engine, market, alice } = setup();
+    const resting = place(engine, alice.userId, order(market, { price: 10_000 }));
+    engine.closeMarket(market.ticker);
+    expect(engine.cancelOrder(alice.userId, resting.order.orderId)).toEqual({ ok: false, error: { code: 'market_inactive' } });
+    expect(engine.cancelOrder(alice.userId, 'no-such-order')).toEqual({ ok: false, error: { code: 'not_found' } });
+  });
 });
 
 describe('price moves', () => {

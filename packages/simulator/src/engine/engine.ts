@@ -308,9 +308,13 @@ export class Engine {
   cancelOrder(userId: string, orderId: string): EngineResult<CancelOrderResult> {
     const account = this.accounts.get(userId);
     const order = account?.ordersById.get(orderId);
-    if (!account || !order || order.status !== 'resting') return fail('not_found');
+    if (!account || !order) return fail('not_found');
+    // After close every order operation, cancel included, is MARKET_INACTIVE (KALSHI-API.md §5.2).
+    // Checked before the order's status: closing cancels every resting order, so the status check
+    // first made this answer unreachable.
     const market = this.markets.get(order.ticker);
     if (market && market.status !== 'active' && market.status !== 'inactive') return fail('market_inactive');
+    if (order.status !== 'resting') return fail('not_found');
     const now = this.now();
     const reducedBy = order.remaining;
     this.cancelResting(order, now);
