@@ -37,6 +37,13 @@ export function streamPositions(args: {
   hub: SseHub;
   accountId: string;
   sessionId: string;
+  /**
+   * When the session behind the stream ends (ms since epoch, with `now`): the stream closes
+   * then, so an expired session cannot keep streaming; EventSource reconnects and the
+   * session check decides again (renewing the cookie when due).
+   */
+  expiresAt?: number;
+  now?: () => number;
 }): void {
   const { request, reply, hub } = args;
   reply.hijack();
@@ -76,7 +83,18 @@ export function streamPositions(args: {
     lastEventId: lastEventIdOf(request),
     sink,
   });
-  const onClose = (): void => client.close();
+  let expiryTimer: NodeJS.Timeout | null = null;
+  const onClose = (): void => {
+    if (expiryTimer !== null) clearTimeout(expiryTimer);
+    client.close();
+  };
+  if (args.expiresAt !== undefined) {
+    const now = args.now ?? (() => Date.now());
+    // setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days).
+    const delay = Math.min(2_147_483_647, Math.max(0, args.expiresAt - now()));
+    expiryTimer = setTimeout(onClose, delay);
+    expiryTimer.unref();
+  }
   res.on('close', onClose);
   res.on('error', onClose);
 }

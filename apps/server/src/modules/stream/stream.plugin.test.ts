@@ -61,7 +61,10 @@ function testSession(request: FastifyRequest, reply: FastifyReply, done: () => v
     keyId: user,
     jti: `jti-${user}`,
     issuedAt: 0,
-    expiresAt: Number.MAX_SAFE_INTEGER,
+    expiresAt:
+      typeof request.headers['x-test-expires-in'] === 'string'
+        ? clock.now() + Number(request.headers['x-test-expires-in'])
+        : Number.MAX_SAFE_INTEGER,
   };
   done();
 }
@@ -189,6 +192,26 @@ describe('live account routes', () => {
     expect(JSON.stringify(messages)).not.toContain('KXTWO-1');
     expect(messages.slice(1).map((m) => m.event)).toEqual(['position_update', 'portfolio_update']);
     live.closeStreams(U1, `jti-${U1}`);
+    await expect.poll(() => ended).toBe(true);
+    request.destroy();
+  });
+
+  it('a stream ends when its session expires', async () => {
+    let ended = false;
+    const request = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/account/sse/positions',
+        headers: { 'x-test-user': U2, 'x-test-expires-in': '50' },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          ended = true;
+        });
+      },
+    );
     await expect.poll(() => ended).toBe(true);
     request.destroy();
   });

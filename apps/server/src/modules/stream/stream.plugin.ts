@@ -25,6 +25,8 @@ import { streamPositions } from './stream.http.js';
 export interface SessionIdentity {
   userId: string;
   jti: string;
+  /** ms since epoch; the stream closes then. */
+  expiresAt?: number;
 }
 
 export interface LiveAccountRoutesOptions {
@@ -40,9 +42,13 @@ export interface LiveAccountRoutesOptions {
 const DAY_MS = 86_400_000;
 
 function defaultSessionOf(request: FastifyRequest): SessionIdentity | null {
-  const session = (request as FastifyRequest & { session?: Partial<SessionIdentity> }).session;
+  const session = (request as FastifyRequest & { session?: Partial<SessionIdentity> | null }).session;
   if (!session || typeof session.userId !== 'string' || typeof session.jti !== 'string') return null;
-  return { userId: session.userId, jti: session.jti };
+  return {
+    userId: session.userId,
+    jti: session.jti,
+    ...(typeof session.expiresAt === 'number' ? { expiresAt: session.expiresAt } : {}),
+  };
 }
 
 const notConnected = {
@@ -161,7 +167,15 @@ export const liveAccountRoutes: FastifyPluginAsync<LiveAccountRoutesOptions> = (
         if (error instanceof AccountNotConnectedError) return reply.code(401).send(notConnected);
         throw error;
       }
-      streamPositions({ request, reply, hub: live.hub, accountId: session.userId, sessionId: session.jti });
+      streamPositions({
+        request,
+        reply,
+        hub: live.hub,
+        accountId: session.userId,
+        sessionId: session.jti,
+        ...(session.expiresAt !== undefined ? { expiresAt: session.expiresAt } : {}),
+        now,
+      });
       return reply;
     },
   );
