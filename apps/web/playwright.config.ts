@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
@@ -9,10 +10,32 @@ import { defineConfig } from '@playwright/test';
  * Never downloads a browser. Ports and the data folder are chosen once in the main process
  * and inherited by the workers through the environment.
  */
-process.env.E2E_PORT ??= String(20_000 + (process.pid % 20_000) * 2);
+process.env.E2E_PORT ??= String(await findFreePortPair());
 process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(os.tmpdir(), 'kalshi-desk-e2e-'));
 const port = Number(process.env.E2E_PORT);
 const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+/** True when nothing listens on the port right now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Two consecutive free ports (server, simulator) below Linux's ephemeral range
+ * (32768+), so no outgoing connection or port-0 listener can take them in the meantime.
+ */
+async function findFreePortPair(): Promise<number> {
+  const start = 20_000 + (process.pid % 6_000) * 2;
+  for (let i = 0; i < 6_000; i += 1) {
+    const port = 20_000 + ((start - 20_000 + i * 2) % 12_000);
+    if ((await isFree(port)) && (await isFree(port + 1))) return port;
+  }
+  throw new Error('no free port pair between 20000 and 32000 for the browser tests');
+}
 
 export default defineConfig({
   testDir: './e2e',
