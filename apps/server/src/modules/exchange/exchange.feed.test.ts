@@ -5,7 +5,7 @@ import type {
   WsSubscriptionSnapshot,
 } from '@kalshi-desk/kalshi';
 import { describe, expect, it } from 'vitest';
-import { KalshiAccountFeed, PRIVATE_CHANNELS, type WsClientPort } from './exchange.feed.js';
+import { KalshiAccountFeed, PRIVATE_CHANNELS } from './exchange.feed.js';
 import { silentLogger, type FeedState } from './exchange.ports.js';
 import { flushPromises } from './testing/fake-exchange.js';
 
