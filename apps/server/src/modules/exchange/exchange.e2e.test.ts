@@ -19,6 +19,9 @@ import { kalshiConnector } from './exchange.feed.js';
 import { LiveAccounts } from './exchange.live-accounts.js';
 import { nodeScheduler, silentLogger } from './exchange.ports.js';
 
+/** Generous: these run against real sockets on a shared machine. */
+const POLL = { timeout: 10_000 };
+
 const USER = randomUUID();
 let sim: RunningSimulator;
 let database: Database;
@@ -127,7 +130,7 @@ describe('live engine against the simulator', () => {
     }
     const balance = await kalshi.getBalance();
     expect((await live.portfolio(USER)).cash_balance).toBe(parseDollars(balance.balance_dollars) / 1e6);
-    await expect.poll(() => tickerSubscription()).toEqual(expected.map((p) => p.ticker).sort());
+    await expect.poll(() => tickerSubscription(), POLL).toEqual(expected.map((p) => p.ticker).sort());
   });
 
   it('a simulated trade reaches the stream as a position_update with the right P&L', async () => {
@@ -142,25 +145,27 @@ describe('live engine against the simulator', () => {
     const expectedUnrealized =
       notional(parseDollars(market.yes_bid_dollars), quantity) - parseDollars(after.market_exposure_dollars);
     await expect
-      .poll(() =>
-        events
-          .slice(from)
-          .some(
-            (e) =>
-              e.type === 'position_update' &&
-              e.data.data.ticker === held.ticker &&
-              e.data.data.quantity === quantity / 100 &&
-              e.data.data.unrealized_pnl === expectedUnrealized / 1e6,
-          ),
+      .poll(
+        () =>
+          events
+            .slice(from)
+            .some(
+              (e) =>
+                e.type === 'position_update' &&
+                e.data.data.ticker === held.ticker &&
+                e.data.data.quantity === quantity / 100 &&
+                e.data.data.unrealized_pnl === expectedUnrealized / 1e6,
+            ),
+        POLL,
       )
       .toBe(true);
     // The fill is in the audit trail and the balance followed it.
     await expect
-      .poll(async () => (await repository.listFills(USER)).length)
+      .poll(async () => (await repository.listFills(USER)).length, POLL)
       .toBe((await allExchangeFills()).length);
     const balance = await kalshi.getBalance();
     await expect
-      .poll(async () => (await live.portfolio(USER)).cash_balance)
+      .poll(async () => (await live.portfolio(USER)).cash_balance, POLL)
       .toBe(parseDollars(balance.balance_dollars) / 1e6);
   });
 
@@ -174,12 +179,13 @@ describe('live engine against the simulator', () => {
         () =>
           events.slice(from).find((e) => e.type === 'position_removed' && e.data.ticker === held.ticker)
             ?.data,
+        POLL,
       )
       .toEqual({ ticker: held.ticker, reason: 'settled' });
     expect((await live.positions(USER, 'bid')).positions.map((p) => p.ticker)).not.toContain(held.ticker);
     // The ticker subscription follows the held markets exactly.
     const held2 = (await exchangePositions()).map((p) => p.ticker).sort();
-    await expect.poll(() => tickerSubscription()).toEqual(held2);
+    await expect.poll(() => tickerSubscription(), POLL).toEqual(held2);
   });
 
   it('a dropped connection reports reconnecting then live, and a fill made meanwhile is not lost', async () => {
@@ -188,11 +194,11 @@ describe('live engine against the simulator', () => {
     if (!target) throw new Error('the demo account should hold a NO position');
     sim.control.dropConnections({ userId: sim.demoAccount.userId });
     takeForDemo(target.ticker, 'ask', '1.00');
-    await expect.poll(() => statuses(from).at(-1)).toBe('live');
+    await expect.poll(() => statuses(from).at(-1), POLL).toBe('live');
     expect(statuses(from)).toContain('reconnecting');
     const exchangeFills = (await allExchangeFills()).map((f) => f.trade_id).sort();
     await expect
-      .poll(async () => (await repository.listFills(USER)).map((f) => f.tradeId).sort())
+      .poll(async () => (await repository.listFills(USER)).map((f) => f.tradeId).sort(), POLL)
       .toEqual(exchangeFills);
     const expected = (await exchangePositions()).find((p) => p.ticker === target.ticker);
     const mine = (await live.positions(USER, 'bid')).positions.find((p) => p.ticker === target.ticker);
@@ -202,8 +208,8 @@ describe('live engine against the simulator', () => {
   it('a silent stall is detected by liveness and the session reconnects', async () => {
     const from = events.length;
     sim.control.stallChannel({ userId: sim.demoAccount.userId });
-    await expect.poll(() => statuses(from)).toContain('reconnecting');
-    await expect.poll(() => statuses(from).at(-1)).toBe('live');
+    await expect.poll(() => statuses(from), POLL).toContain('reconnecting');
+    await expect.poll(() => statuses(from).at(-1), POLL).toBe('live');
     const session = await live.session(USER);
     expect(session.freshness().is_stale).toBe(false);
   });

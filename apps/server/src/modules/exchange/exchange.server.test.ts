@@ -20,6 +20,9 @@ import { createExchangeFactory } from '../../shared/exchange.js';
 import { parseSse, type ParsedSseMessage } from '../stream/testing/fake-sse.js';
 import { createLiveEngine } from './exchange.live-engine.js';
 
+/** Generous: these run against real sockets on a shared machine. */
+const POLL = { timeout: 10_000 };
+
 let sim: RunningSimulator;
 let server: TestServer;
 let port: number;
@@ -147,7 +150,7 @@ describe('the live engine in the server', () => {
         });
       },
     );
-    await expect.poll(() => messages[0]?.event).toBe('snapshot');
+    await expect.poll(() => messages[0]?.event, POLL).toBe('snapshot');
     const tickers = await exchangeTickers(sim.demoAccount);
     expect(
       (messages[0]?.data as { positions: { ticker: string }[] }).positions.map((p) => p.ticker).sort(),
@@ -160,7 +163,7 @@ describe('the live engine in the server', () => {
       headers: { cookie: demoCookie },
     });
     expect(logout.statusCode).toBe(200);
-    await expect.poll(() => ended).toBe(true);
+    await expect.poll(() => ended, POLL).toBe(true);
     request.destroy();
     expect(server.logs.join('\n')).not.toContain('PRIVATE KEY');
   });

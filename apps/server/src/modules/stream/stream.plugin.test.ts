@@ -20,6 +20,9 @@ import { InProcessEventBus } from './stream.bus.js';
 import { liveAccountRoutes } from './stream.plugin.js';
 import { ManualTimers, parseSse, type ParsedSseMessage } from './testing/fake-sse.js';
 
+/** Generous: these run against real sockets on a shared machine. */
+const POLL = { timeout: 10_000 };
+
 const U1 = '00000000-0000-4000-8000-0000000000a1';
 const U2 = '00000000-0000-4000-8000-0000000000a2';
 const clock = createTestClock();
@@ -183,16 +186,16 @@ describe('live account routes', () => {
         });
       },
     );
-    await expect.poll(() => messages.length).toBe(1);
+    await expect.poll(() => messages.length, POLL).toBe(1);
     expect(messages[0]?.event).toBe('snapshot');
     expect(JSON.stringify(messages[0]?.data)).toContain('KXONE-1');
     feeds.get(U2)?.emit(tickerMessage('KXTWO-1', '0.1000', '0.1200'));
     feeds.get(U1)?.emit(tickerMessage('KXONE-1', '0.5000', '0.5200'));
-    await expect.poll(() => messages.length).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => messages.length, POLL).toBeGreaterThanOrEqual(3);
     expect(JSON.stringify(messages)).not.toContain('KXTWO-1');
     expect(messages.slice(1).map((m) => m.event)).toEqual(['position_update', 'portfolio_update']);
     live.closeStreams(U1, `jti-${U1}`);
-    await expect.poll(() => ended).toBe(true);
+    await expect.poll(() => ended, POLL).toBe(true);
     request.destroy();
   });
 
@@ -212,7 +215,7 @@ describe('live account routes', () => {
         });
       },
     );
-    await expect.poll(() => ended).toBe(true);
+    await expect.poll(() => ended, POLL).toBe(true);
     request.destroy();
   });
 });
