@@ -34,13 +34,13 @@ function exchange(): FakeRest {
   return rest;
 }
 
-function liveAccounts(connect: ExchangeConnector): LiveAccounts {
+function liveAccounts(connect: ExchangeConnector, scheduler = new ManualScheduler()): LiveAccounts {
   return new LiveAccounts({
     connect,
     bus: new InProcessEventBus(),
     repository: new PositionsRepository(database.db),
     clock,
-    scheduler: new ManualScheduler(),
+    scheduler,
     logger: silentLogger,
     loadCredentials: () => Promise.resolve(CREDENTIALS),
     timings: { cacheFlushMs: 0 },
@@ -91,5 +91,29 @@ describe('LiveAccounts', () => {
     await live.stopSession(USER);
     expect(live.isRunning(USER)).toBe(false);
     expect((await new PositionsRepository(database.db).loadPositions(USER)).positions).toEqual([]);
+  });
+
+  it('stores an equity point every minute while live, and none while the feed is down', async () => {
+    const scheduler = new ManualScheduler();
+    const feed = new FakeFeed();
+    const live = liveAccounts(() => ({ rest: exchange().asPort(), feed }), scheduler);
+    const from = clock.now();
+    await live.ensureSession(USER, CREDENTIALS);
+    feed.setState('live', 'subscribed');
+    const session = await live.session(USER);
+    await session.settled();
+    const count = async () => (await live.equityCurve({ userId: USER, from, to: from + 86_400_000 })).length;
+    const first = await count();
+    expect(first).toBeGreaterThanOrEqual(1);
+    clock.advanceBy(60_000);
+    scheduler.advanceBy(60_000);
+    await session.settled();
+    expect(await count()).toBe(first + 1);
+    feed.setState('backoff', 'connection lost');
+    clock.advanceBy(60_000);
+    scheduler.advanceBy(60_000);
+    await session.settled();
+    expect(await count()).toBe(first + 1);
+    await live.stopAll();
   });
 });

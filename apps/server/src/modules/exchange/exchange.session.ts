@@ -296,7 +296,7 @@ export class AccountSession {
         this.hasBeenLive = true;
         this.setStatus('live', 'in sync with the exchange');
       }
-      if (this.dayBaseline === null) await this.recordEquity();
+      if (this.dayBaseline === null) await this.recordEquity({ isFresh: true });
     } catch (error) {
       this.applyBuffered();
       if (this.isStopped) return;
@@ -564,9 +564,13 @@ export class AccountSession {
     return this.dayBaseline?.dayStart === dayStart ? this.dayBaseline.total : null;
   }
 
-  /** Stores an equity point; the first one of a day becomes that day's baseline. */
-  private recordEquity(): Promise<void> {
+  /**
+   * Stores an equity point; the first one of a day becomes that day's baseline. Only state
+   * the exchange just confirmed is recorded: while not live (stale data) no point is written.
+   */
+  private recordEquity(options: { isFresh?: boolean } = {}): Promise<void> {
     if (this.isStopped || this.confirmedAt === null) return Promise.resolve();
+    if (this.status !== 'live' && !options.isFresh) return Promise.resolve();
     const now = this.deps.clock.now();
     const totals = this.tracker.totals(this.baselineFor(now));
     const dayStart = startOfDay(now, this.deps.dayOffsetMinutes ?? 0);
