@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual([]);
   });
 
+  it('resolves a relative DATA_DIR against the directory npm was run from (INIT_CWD)', () => {
+    const base = { ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET };
+    expect(loadConfig({ ...base, INIT_CWD: '/srv/desk' }).dataDir).toBe(path.resolve('/srv/desk/data'));
+    expect(loadConfig({ ...base, INIT_CWD: '/srv/desk', DATA_DIR: '/var/lib/desk' }).dataDir).toBe('/var/lib/desk');
+  });
+
   it('points demo and production at Kalshi and a custom URL at anything, deriving the WS URL', () => {
     const base = { ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET };
     expect(loadConfig({ ...base, KALSHI_ENV: 'demo' }).exchange).toEqual({

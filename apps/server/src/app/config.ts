@@ -86,6 +86,8 @@ const envSchema = z.object({
   WEB_DIST_DIR: optionalString,
   SIMULATOR_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(0)),
   SIMULATOR_CONTROL: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
+  // npm runs workspace scripts inside the workspace; INIT_CWD is where the user typed the command.
+  INIT_CWD: optionalString,
 });
 
 export class ConfigError extends Error {
@@ -104,7 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const isProduction = e.NODE_ENV === 'production';
-  const dataDir = path.resolve(e.DATA_DIR);
+  // A relative DATA_DIR means relative to where `npm start` was typed (the repository root in
+  // the README), not to apps/server where npm runs the workspace script.
+  const dataDir = path.resolve(e.INIT_CWD ?? process.cwd(), e.DATA_DIR);
   const notices: string[] = [];
 
   let encryptionSecret = e.ENCRYPTION_SECRET_KEY;
