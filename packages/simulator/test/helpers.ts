@@ -37,6 +37,9 @@ export function signedHeaders(args: { keyId: string; privateKeyPem: string; meth
   };
 }
 
+// `json` and WS frames are the simulator's raw wire output, deliberately untyped: these tests
+// check the wire itself field by field (and against the recordings and the OpenAPI/AsyncAPI
+// schemas) rather than trusting our own protocol types, which are what is under comparison.
 export interface Caller {
   get(path: string): Promise<{ status: number; text: string; json: any }>;
   post(path: string, body: unknown): Promise<{ status: number; text: string; json: any }>;
