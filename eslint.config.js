@@ -3,8 +3,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const noParseFloat = { object: 'Number', property: 'parseFloat', message: 'Money is exact: use the fixed-point parsers.' };
-const noProcessEnv = { object: 'process', property: 'env', message: 'Read the environment in config.ts only.' };
+const noParseFloat = {
+  object: 'Number',
+  property: 'parseFloat',
+  message: 'Money is exact: use the fixed-point parsers.',
+};
+const noProcessEnv = {
+  object: 'process',
+  property: 'env',
+  message: 'Read the environment in config.ts only.',
+};
 
 export default tseslint.config(
   {
@@ -37,7 +45,10 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-globals': ['error', { name: 'parseFloat', message: 'Money is exact: use the fixed-point parsers.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'parseFloat', message: 'Money is exact: use the fixed-point parsers.' },
+      ],
       'no-restricted-properties': ['error', noParseFloat, noProcessEnv],
     },
   },
@@ -61,7 +72,10 @@ export default tseslint.config(
     // The simulator engine is pure and deterministic: no I/O, no wall clock, no unseeded randomness.
     files: ['packages/simulator/src/engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'ws', 'fs', 'http', 'net'], message: 'The engine does no I/O.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*', 'ws', 'fs', 'http', 'net'], message: 'The engine does no I/O.' }] },
+      ],
       'no-restricted-properties': [
         'error',
         noParseFloat,
@@ -78,7 +92,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@kalshi-desk/kalshi', '@kalshi-desk/kalshi/*', '@kalshi-desk/simulator', '@kalshi-desk/simulator/*'], message: 'apps/web talks only to apps/server.' }] },
+        {
+          patterns: [
+            {
+              group: [
+                '@kalshi-desk/kalshi',
+                '@kalshi-desk/kalshi/*',
+                '@kalshi-desk/simulator',
+                '@kalshi-desk/simulator/*',
+              ],
+              message: 'apps/web talks only to apps/server.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -100,7 +126,8 @@ export default tseslint.config(
             {
               name: '@kalshi-desk/kalshi',
               importNames: ['KalshiRestClient', 'KalshiWsClient'],
-              message: 'Only modules/exchange, modules/account, modules/markets and shared/exchange.ts talk to the exchange.',
+              message:
+                'Only modules/exchange, modules/account, modules/markets and shared/exchange.ts talk to the exchange.',
             },
           ],
         },

@@ -11,7 +11,11 @@ const outDir = path.join(root, '.test-output');
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
-const env = { ...process.env, TZ: 'UTC', FORCE_COLOR: process.env.CI ? '0' : (process.env.FORCE_COLOR ?? '1') };
+const env = {
+  ...process.env,
+  TZ: 'UTC',
+  FORCE_COLOR: process.env.CI ? '0' : (process.env.FORCE_COLOR ?? '1'),
+};
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -49,7 +53,9 @@ function canConnect(host, port) {
 }
 
 function ensureChromium() {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  );
   const found = candidates.find((p) => existsSync(p));
   if (found) {
     env.CHROMIUM_PATH = found;
@@ -59,7 +65,10 @@ function ensureChromium() {
   console.log("chromium: missing; installing Debian's chromium package (apt-get)");
   const apt = (args) => {
     const argv = process.getuid?.() === 0 ? ['apt-get', ...args] : ['sudo', 'apt-get', ...args];
-    return spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } });
+    return spawnSync(argv[0], argv.slice(1), {
+      stdio: 'inherit',
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   };
   const update = apt(['update', '-qq']);
   const install = apt(['install', '-y', '-qq', 'chromium']);
@@ -78,9 +87,13 @@ async function ensurePostgres() {
   }
   if (await canConnect('127.0.0.1', 5432)) {
     env.TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-    console.log('postgres: local server answers at 127.0.0.1:5432; PostgreSQL suites run against database "test"');
+    console.log(
+      'postgres: local server answers at 127.0.0.1:5432; PostgreSQL suites run against database "test"',
+    );
   } else {
-    console.log('postgres: nothing answers at 127.0.0.1:5432; PostgreSQL suites are skipped (PGlite suites still run)');
+    console.log(
+      'postgres: nothing answers at 127.0.0.1:5432; PostgreSQL suites are skipped (PGlite suites still run)',
+    );
   }
 }
 
@@ -116,10 +129,15 @@ await ensurePostgres();
 
 step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 step('lint', 'npm', ['run', '--silent', 'lint']);
+step('format', 'npm', ['run', '--silent', 'format:check']);
 
 const vitestJson = path.join(outDir, 'vitest.json');
 const vitestOk = run('unit and integration tests', 'npx', [
-  'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestJson}`,
 ]);
 if (!countVitest(vitestJson)) {
   failed += 1;

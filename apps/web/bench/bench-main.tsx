@@ -41,7 +41,11 @@ declare global {
 }
 
 const random = seededRandom(42);
-const source = syntheticEventSource({ positions: makeBenchPositions(positionCount, random), ratePerSecond, random });
+const source = syntheticEventSource({
+  positions: makeBenchPositions(positionCount, random),
+  ratePerSecond,
+  random,
+});
 let isMeasuring = false;
 // Our own work per frame: applying a batch to the store plus React's synchronous re-render.
 const flushDurations: number[] = [];
@@ -120,8 +124,14 @@ try {
 
 function summarize(values: number[]): BenchResult['flush'] {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 100) / 100;
-  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: Math.round((sorted[sorted.length - 1] ?? 0) * 100) / 100 };
+  const at = (q: number) =>
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 100) / 100;
+  return {
+    count: sorted.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: Math.round((sorted[sorted.length - 1] ?? 0) * 100) / 100,
+  };
 }
 
 function measure() {

@@ -34,12 +34,24 @@ const port = typeof address === 'object' && address ? address.port : 0;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+    '--disable-sync',
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await page.goto(`http://127.0.0.1:${port}/bench/index.html?positions=${positions}&rate=${rate}&duration=${duration}`);
-  await page.waitForFunction(() => window.__benchResult !== undefined, undefined, { timeout: duration + 60_000 });
+  await page.goto(
+    `http://127.0.0.1:${port}/bench/index.html?positions=${positions}&rate=${rate}&duration=${duration}`,
+  );
+  await page.waitForFunction(() => window.__benchResult !== undefined, undefined, {
+    timeout: duration + 60_000,
+  });
   const result = (await page.evaluate(() => window.__benchResult)) as BenchResult;
   const cards = await page.locator('[data-testid="position-card"]').count();
   console.log(JSON.stringify({ ...result, cardsInDom: cards }, null, 2));

@@ -12,7 +12,8 @@ test.beforeEach(async ({ page }) => {
   page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
   page.on('console', (message) => {
     // 401s on purpose (the session probe when signed out, refused keys) are expected noise.
-    if (message.type() === 'error' && !/status of 40[01]|status of 503/.test(message.text())) pageProblems.push(message.text());
+    if (message.type() === 'error' && !/status of 40[01]|status of 503/.test(message.text()))
+      pageProblems.push(message.text());
   });
   await instrument(page);
 });
@@ -30,14 +31,21 @@ test('connecting the demo account shows the same positions as GET /account/posit
   for (const position of positions) {
     const item = card(page, position.ticker);
     await expect(item).toContainText(position.side);
-    await expect(item.getByTestId('position-quantity')).toContainText(`${formatContracts(position.quantity)} @`);
+    await expect(item.getByTestId('position-quantity')).toContainText(
+      `${formatContracts(position.quantity)} @`,
+    );
   }
   // Prices move in the demo: compare P&L until the page and the server agree on every card.
   await expect
     .poll(async () => {
       const latest = await serverPositions(page);
-      const shown = await Promise.all(latest.map((p) => card(page, p.ticker).getByTestId('position-pnl').textContent()));
-      return latest.every((p, i) => shown[i] === (p.unrealized_pnl === null ? '—' : formatDollars(p.unrealized_pnl, { signed: true })));
+      const shown = await Promise.all(
+        latest.map((p) => card(page, p.ticker).getByTestId('position-pnl').textContent()),
+      );
+      return latest.every(
+        (p, i) =>
+          shown[i] === (p.unrealized_pnl === null ? '—' : formatDollars(p.unrealized_pnl, { signed: true })),
+      );
     })
     .toBe(true);
   await expect(page.getByTestId('position-count')).toHaveText(String(positions.length));
@@ -63,7 +71,9 @@ test('a trade in the simulator changes the card P&L without a reload within 1 s'
   await expect
     .poll(async () => {
       const now = (await serverPositions(page)).find((p) => p.ticker === target.ticker);
-      return now?.unrealized_pnl === null || now === undefined ? '—' : formatDollars(now.unrealized_pnl, { signed: true });
+      return now?.unrealized_pnl === null || now === undefined
+        ? '—'
+        : formatDollars(now.unrealized_pnl, { signed: true });
     })
     .toBe(await pnl.textContent());
   await page.goto(`/#/positions/${target.ticker}`);
@@ -76,7 +86,9 @@ test('a trade in the simulator changes the card P&L without a reload within 1 s'
   await expect(page.getByTestId('position-detail')).toContainText('Current (mid)');
 });
 
-test('keyboard shortcuts move between screens; the portfolio shows fills; the theme toggles and persists', async ({ page }) => {
+test('keyboard shortcuts move between screens; the portfolio shows fills; the theme toggles and persists', async ({
+  page,
+}) => {
   await connectDemo(page);
   await page.keyboard.press('g');
   await page.keyboard.press('p');
@@ -99,7 +111,9 @@ test('keyboard shortcuts move between screens; the portfolio shows fills; the th
   await expect(page.getByRole('searchbox', { name: 'Search markets' })).toBeFocused();
 });
 
-test('markets: held ones carry a badge, a market shows its live order book, an event groups its markets', async ({ page }) => {
+test('markets: held ones carry a badge, a market shows its live order book, an event groups its markets', async ({
+  page,
+}) => {
   await connectDemo(page);
   const held = (await serverPositions(page))[0];
   if (!held) throw new Error('the demo account holds no position');
@@ -110,7 +124,9 @@ test('markets: held ones carry a badge, a market shows its live order book, an e
   const heldCard = page.locator(`[data-testid="market-card"][data-ticker="${held.ticker}"]`);
   await expect(heldCard).toBeVisible();
   await expect(page.getByTestId('market-card')).toHaveCount(1);
-  await expect(heldCard.getByTestId('holding-badge')).toHaveText(`You own ${held.side} ×${formatContracts(held.quantity)}`);
+  await expect(heldCard.getByTestId('holding-badge')).toHaveText(
+    `You own ${held.side} ×${formatContracts(held.quantity)}`,
+  );
 
   await heldCard.click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(held.market_title);
@@ -146,20 +162,26 @@ test('when the upstream connection drops the status shows reconnecting, then liv
   });
   await control('dropConnections', {});
   await expect
-    .poll(() => page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses.join(' > ')), { timeout: 20_000 })
+    .poll(() => page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses.join(' > ')), {
+      timeout: 20_000,
+    })
     .toMatch(/live > (reconnecting|stale)( > \w+)* > live$/);
   await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
 });
 
 test('without SSE the page polls the REST endpoints, then returns to the stream', async ({ page }) => {
   // The stream is refused (as a proxy that cannot pass SSE would); REST still works.
-  await page.route('**/api/v1/account/sse/positions', (route) => route.fulfill({ status: 503, body: 'no streams here' }));
+  await page.route('**/api/v1/account/sse/positions', (route) =>
+    route.fulfill({ status: 503, body: 'no streams here' }),
+  );
   await connectDemoUntil(page, 'polling');
   const positions = await serverPositions(page);
   await expect(page.locator('aside [data-testid="position-card"]')).toHaveCount(positions.length);
   await page.unroute('**/api/v1/account/sse/positions');
   // The controller probes the stream every 15 s while polling.
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live', { timeout: 25_000 });
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live', {
+    timeout: 25_000,
+  });
 });
 
 test('logout empties the panel and closes the stream', async ({ page }) => {
@@ -167,7 +189,9 @@ test('logout empties the panel and closes the stream', async ({ page }) => {
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page.getByRole('button', { name: 'Use the demo account' })).toBeVisible();
   await expect(page.locator('[data-testid="position-card"]')).toHaveCount(0);
-  const states = await page.evaluate(() => (window as unknown as { __sources: EventSource[] }).__sources.map((s) => s.readyState));
+  const states = await page.evaluate(() =>
+    (window as unknown as { __sources: EventSource[] }).__sources.map((s) => s.readyState),
+  );
   expect(states.length).toBeGreaterThan(0);
   expect(states.every((s) => s === 2)).toBe(true);
   expect((await page.request.get('/api/v1/account/positions')).status()).toBe(401);
@@ -182,7 +206,11 @@ test('a bad key gives a readable error', async ({ page }) => {
   await expect(page.getByRole('alert')).toContainText('That private key could not be read.');
 
   // A well-formed key the exchange has never seen.
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   await page.getByLabel('Private key (PEM)').fill(privateKey);
   await page.getByRole('button', { name: 'Connect' }).click();
   await expect(page.getByRole('alert')).toContainText('The exchange rejected this key.');

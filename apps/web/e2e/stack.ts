@@ -14,7 +14,8 @@ export async function control(operation: string, args: Record<string, unknown> =
     body: JSON.stringify(args),
   });
   const body: unknown = await response.json();
-  if (!response.ok) throw new Error(`control ${operation} failed: ${response.status} ${JSON.stringify(body)}`);
+  if (!response.ok)
+    throw new Error(`control ${operation} failed: ${response.status} ${JSON.stringify(body)}`);
   return body;
 }
 
@@ -34,7 +35,12 @@ export async function instrument(page: Page): Promise<void> {
     new MutationObserver(() => {
       const status = document.querySelector('[data-testid="connection-status"]')?.getAttribute('data-status');
       if (status && w.__statuses[w.__statuses.length - 1] !== status) w.__statuses.push(status);
-    }).observe(document, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-status'] });
+    }).observe(document, {
+      subtree: true,
+      attributes: true,
+      childList: true,
+      attributeFilter: ['data-status'],
+    });
   });
 }
 

@@ -86,7 +86,9 @@ export type Freshness = z.infer<typeof freshnessSchema>;
 export const portfolioResponseSchema = portfolioSchema.extend(freshnessSchema.shape);
 export type PortfolioResponse = z.infer<typeof portfolioResponseSchema>;
 
-export const positionsResponseSchema = z.object({ positions: z.array(positionSchema) }).extend(freshnessSchema.shape);
+export const positionsResponseSchema = z
+  .object({ positions: z.array(positionSchema) })
+  .extend(freshnessSchema.shape);
 export type PositionsResponse = z.infer<typeof positionsResponseSchema>;
 
 export const logoutResponseSchema = z.object({ status: z.literal('logged_out') });

@@ -43,5 +43,12 @@ export type Side = z.infer<typeof sideSchema>;
  * `connecting`/`resyncing`/`reconnecting`: not yet (or no longer) in sync; positions are served
  * from the last known state and flagged stale. `closed`: no session (logged out).
  */
-export const connectionStateSchema = z.enum(['connecting', 'live', 'resyncing', 'reconnecting', 'stale', 'closed']);
+export const connectionStateSchema = z.enum([
+  'connecting',
+  'live',
+  'resyncing',
+  'reconnecting',
+  'stale',
+  'closed',
+]);
 export type ConnectionState = z.infer<typeof connectionStateSchema>;

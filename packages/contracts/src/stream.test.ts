@@ -23,7 +23,9 @@ describe('parsePositionStreamEvent', () => {
   });
 
   it('rejects a known event whose payload breaks the contract', () => {
-    expect(() => parsePositionStreamEvent('portfolio_update', { data: { ...portfolio, cash_balance: '90' } })).toThrow();
+    expect(() =>
+      parsePositionStreamEvent('portfolio_update', { data: { ...portfolio, cash_balance: '90' } }),
+    ).toThrow();
   });
 
   it('accepts a connection_status with its freshness fields', () => {

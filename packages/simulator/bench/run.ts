@@ -38,7 +38,13 @@ function runClient(config: ClientConfig): void {
     padding: constants.RSA_PKCS1_PSS_PADDING,
     saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
   }).toString('base64');
-  const ws = new WebSocket(config.wsUrl, { headers: { 'KALSHI-ACCESS-KEY': config.keyId, 'KALSHI-ACCESS-TIMESTAMP': ts, 'KALSHI-ACCESS-SIGNATURE': signature } });
+  const ws = new WebSocket(config.wsUrl, {
+    headers: {
+      'KALSHI-ACCESS-KEY': config.keyId,
+      'KALSHI-ACCESS-TIMESTAMP': ts,
+      'KALSHI-ACCESS-SIGNATURE': signature,
+    },
+  });
   let messages = 0;
   let gaps = 0;
   let byType: Record<string, number> = {};
@@ -53,7 +59,12 @@ function runClient(config: ClientConfig): void {
     });
   });
   ws.on('message', (data: Buffer) => {
-    const frame = JSON.parse(data.toString('utf8')) as { type: string; sid?: number; seq?: number; msg?: { market_ticker?: string } };
+    const frame = JSON.parse(data.toString('utf8')) as {
+      type: string;
+      sid?: number;
+      seq?: number;
+      msg?: { market_ticker?: string };
+    };
     if (frame.type === 'subscribed') {
       subscribed += 1;
       if (subscribed === config.channels.length) {
@@ -64,7 +75,13 @@ function runClient(config: ClientConfig): void {
           markets = new Set();
           port.postMessage({ kind: 'ready', messages: 0, byType: {}, markets: 0, gaps: 0 } satisfies Report);
           setInterval(() => {
-            port.postMessage({ kind: 'second', messages, byType, markets: markets.size, gaps } satisfies Report);
+            port.postMessage({
+              kind: 'second',
+              messages,
+              byType,
+              markets: markets.size,
+              gaps,
+            } satisfies Report);
             messages = 0;
             byType = {};
             markets = new Set();
@@ -84,11 +101,22 @@ function runClient(config: ClientConfig): void {
   });
 }
 
-async function measure(args: { name: string; channels: string[]; speed: number; durationS: number }): Promise<{ perSecond: number[]; markets: number[]; gaps: number; byType: Record<string, number> }> {
+async function measure(args: {
+  name: string;
+  channels: string[];
+  speed: number;
+  durationS: number;
+}): Promise<{ perSecond: number[]; markets: number[]; gaps: number; byType: Record<string, number> }> {
   const sim = await startSimulator({ scenario: 'busy', seed: 1, speed: args.speed, tickMs: 10 });
   const tickers = sim.engine.listMarkets().map((m) => m.ticker);
   const worker = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'] });
-  worker.send({ wsUrl: sim.wsUrl, keyId: sim.demoAccount.keyId, privateKeyPem: sim.demoAccount.privateKeyPem, channels: args.channels, tickers } satisfies ClientConfig);
+  worker.send({
+    wsUrl: sim.wsUrl,
+    keyId: sim.demoAccount.keyId,
+    privateKeyPem: sim.demoAccount.privateKeyPem,
+    channels: args.channels,
+    tickers,
+  } satisfies ClientConfig);
   const perSecond: number[] = [];
   const markets: number[] = [];
   const byType: Record<string, number> = {};
@@ -127,8 +155,18 @@ async function main(): Promise<void> {
     },
   });
   const durationS = Number(values.duration);
-  const ws = await measure({ name: 'ws-messages', channels: ['orderbook_delta', 'ticker', 'trade'], speed: Number(values.speed), durationS });
-  const tick = await measure({ name: 'tickers', channels: ['ticker'], speed: Number(values['ticker-speed']), durationS });
+  const ws = await measure({
+    name: 'ws-messages',
+    channels: ['orderbook_delta', 'ticker', 'trade'],
+    speed: Number(values.speed),
+    durationS,
+  });
+  const tick = await measure({
+    name: 'tickers',
+    channels: ['ticker'],
+    speed: Number(values['ticker-speed']),
+    durationS,
+  });
   const lines = [
     `duration ${durationS} s per measurement, busy scenario (${'~1,000'} markets), node ${process.version}`,
     `ws-messages (orderbook_delta+ticker+trade, speed ${values.speed}x): ${summary(ws.perSecond)}; seq gaps ${ws.gaps}; mix ${JSON.stringify(ws.byType)}`,

@@ -29,7 +29,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write('usage: simulator [--port 9100] [--host 127.0.0.1] [--seed 1] [--scenario demo|quiet|busy] [--speed 1] [--control] [--key-file path]\n');
+  process.stdout.write(
+    'usage: simulator [--port 9100] [--host 127.0.0.1] [--seed 1] [--scenario demo|quiet|busy] [--speed 1] [--control] [--key-file path]\n',
+  );
   process.exit(0);
 }
 
@@ -41,9 +43,19 @@ const scenario = values.scenario as ScenarioName;
 if (!SCENARIOS.includes(scenario)) fail(`--scenario must be one of ${SCENARIOS.join(', ')}`);
 const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
 
-const sim = await startSimulator({ port, host: values.host, seed, scenario, speed, controlApi: values.control });
+const sim = await startSimulator({
+  port,
+  host: values.host,
+  seed,
+  scenario,
+  speed,
+  controlApi: values.control,
+});
 // npm runs workspace scripts inside the package; write the key where the user ran the command.
-const keyFile = resolve(process.env.INIT_CWD ?? process.cwd(), values['key-file'] ?? 'simulator-demo-key.json');
+const keyFile = resolve(
+  process.env.INIT_CWD ?? process.cwd(),
+  values['key-file'] ?? 'simulator-demo-key.json',
+);
 writeFileSync(
   keyFile,
   `${JSON.stringify({ keyId: sim.demoAccount.keyId, privateKeyPem: sim.demoAccount.privateKeyPem, userId: sim.demoAccount.userId, restBaseUrl: sim.restBaseUrl, wsUrl: sim.wsUrl }, null, 2)}\n`,

@@ -11,8 +11,19 @@ import { WebSocketServer } from 'ws';
 import type { ManualClock } from './engine/clock.js';
 import { Engine } from './engine/engine.js';
 import type { Clock } from './engine/types.js';
-import { DEMO_STARTING_BALANCE, scenarioEngineOptions, seedDemoPortfolio, type ScenarioName } from './scenarios/index.js';
-import { authenticate, AUTH_ERROR_BODIES, DEFAULT_AUTH_WINDOW, KeyRegistry, type AuthWindow } from './server/auth.js';
+import {
+  DEMO_STARTING_BALANCE,
+  scenarioEngineOptions,
+  seedDemoPortfolio,
+  type ScenarioName,
+} from './scenarios/index.js';
+import {
+  authenticate,
+  AUTH_ERROR_BODIES,
+  DEFAULT_AUTH_WINDOW,
+  KeyRegistry,
+  type AuthWindow,
+} from './server/auth.js';
 import { SimulatorControl, type SimClock } from './server/control.js';
 import { GENEROUS_RATE_LIMIT, RateLimiter, type RateLimitConfig } from './server/rate-limit.js';
 import { handleRest, REST_PREFIX, type Faults } from './server/rest.js';
@@ -90,8 +101,14 @@ function manualSimClock(clock: ManualClock): SimClock & Clock {
 
 function generateDemoKey(): Promise<string> {
   return new Promise((resolve, reject) => {
-    generateKeyPair('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }, (error, _pub, priv) =>
-      error ? reject(error) : resolve(priv),
+    generateKeyPair(
+      'rsa',
+      {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      },
+      (error, _pub, priv) => (error ? reject(error) : resolve(priv)),
     );
   });
 }
@@ -107,20 +124,33 @@ function parseTarget(target: string | undefined): URL | null {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const scenario = options.scenario ?? 'quiet';
-  const clock: SimClock = options.clock ? manualSimClock(options.clock) : new RealTimeClock(options.startTime ?? Date.now(), options.speed ?? 1);
+  const clock: SimClock = options.clock
+    ? manualSimClock(options.clock)
+    : new RealTimeClock(options.startTime ?? Date.now(), options.speed ?? 1);
   const engine = new Engine({ seed: options.seed ?? 1, clock, ...scenarioEngineOptions(scenario) });
   const keys = new KeyRegistry();
   const limiter = new RateLimiter(options.rateLimit ?? GENEROUS_RATE_LIMIT);
   const faults: Faults = { failNext: null, latencyMs: 0 };
   const hub = new WsHub(engine, options.heartbeatMs ?? 10_000);
   const control = new SimulatorControl({ engine, keys, hub, faults, limiter, clock });
-  const restContext = { engine, keys, limiter, faults, authWindow: options.authWindow ?? DEFAULT_AUTH_WINDOW, wallClock: options.wallClock ?? Date.now };
+  const restContext = {
+    engine,
+    keys,
+    limiter,
+    faults,
+    authWindow: options.authWindow ?? DEFAULT_AUTH_WINDOW,
+    wallClock: options.wallClock ?? Date.now,
+  };
 
   // The demo account: funded, keyed, and (in the demo scenario) holding a portfolio.
   const demoUser = engine.createAccount({ cash: DEMO_STARTING_BALANCE });
   const demoPrivateKeyPem = options.demoKey?.privateKeyPem ?? (await generateDemoKey());
   const demoKeyId = options.demoKey?.keyId ?? randomUUID();
-  keys.register({ keyId: demoKeyId, userId: demoUser.userId, publicKeyPem: createPublicKey(demoPrivateKeyPem).export({ type: 'spki', format: 'pem' }).toString() });
+  keys.register({
+    keyId: demoKeyId,
+    userId: demoUser.userId,
+    publicKeyPem: createPublicKey(demoPrivateKeyPem).export({ type: 'spki', format: 'pem' }).toString(),
+  });
   if (scenario === 'demo') {
     seedDemoPortfolio(engine, demoUser.userId);
     engine.setActivityTarget(demoUser.userId);
@@ -135,7 +165,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       void control.handleHttp(req, res, url);
     } else {
       const body = '{"error":{"code":"not_found","message":"not found"}}';
-      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(404, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     }
   });
@@ -144,13 +177,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = parseTarget(req.url);
     const reject = (status: number, reason: string, body: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     };
     if (url?.pathname !== WS_PATH) {
       reject(404, 'Not Found', '{"error":{"code":"not_found","message":"not found"}}');
       return;
     }
-    const auth = authenticate({ headers: req.headers, method: 'GET', path: url.pathname, nowMs: restContext.wallClock(), registry: keys, window: restContext.authWindow });
+    const auth = authenticate({
+      headers: req.headers,
+      method: 'GET',
+      path: url.pathname,
+      nowMs: restContext.wallClock(),
+      registry: keys,
+      window: restContext.authWindow,
+    });
     if (!auth.ok) {
       reject(401, 'Unauthorized', AUTH_ERROR_BODIES[auth.failure]);
       return;

@@ -9,8 +9,16 @@ import { validate, type Issue } from './schema-validator.js';
  * Deliberate differences, each a later documented change (KALSHI-API.md §7):
  */
 export const ASYNCAPI_EXCEPTIONS: { path: RegExp; problem: RegExp; why: string }[] = [
-  { path: /\.msg\.(outcome_side|book_side)$/, problem: /not in schema/, why: 'direction vocabulary added May 2026 (fill, user_order)' },
-  { path: /\.msg\.(taker_outcome_side|taker_book_side|is_block_trade)$/, problem: /not in schema/, why: 'trade fields added May / Aug 13 2026' },
+  {
+    path: /\.msg\.(outcome_side|book_side)$/,
+    problem: /not in schema/,
+    why: 'direction vocabulary added May 2026 (fill, user_order)',
+  },
+  {
+    path: /\.msg\.(taker_outcome_side|taker_book_side|is_block_trade)$/,
+    problem: /not in schema/,
+    why: 'trade fields added May / Aug 13 2026',
+  },
   { path: /\.msg\.(exchange_index)$/, problem: /not in schema/, why: 'sharding, Aug 20 2026' },
 ];
 
@@ -30,7 +38,9 @@ const PAYLOADS: Record<string, (frame: any) => string> = {
 };
 
 function unexpected(issues: Issue[]): Issue[] {
-  return issues.filter((i) => !ASYNCAPI_EXCEPTIONS.some((e) => e.path.test(i.path) && e.problem.test(i.problem)));
+  return issues.filter(
+    (i) => !ASYNCAPI_EXCEPTIONS.some((e) => e.path.test(i.path) && e.problem.test(i.problem)),
+  );
 }
 
 let sim: Awaited<ReturnType<typeof startTestSimulator>>;
@@ -38,17 +48,53 @@ let frames: any[] = [];
 
 beforeAll(async () => {
   sim = await startTestSimulator();
-  const [a, b] = sim.engine.listMarkets().filter((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent');
+  const [a, b] = sim.engine
+    .listMarkets()
+    .filter((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent');
   if (!a || !b) throw new Error('no markets');
   const s = await TestSocket.open(sim);
-  s.send({ id: 1, cmd: 'subscribe', params: { channels: ['orderbook_delta', 'ticker', 'trade', 'fill', 'market_positions', 'user_orders', 'market_lifecycle_v2'], market_tickers: [a.ticker, b.ticker] } });
+  s.send({
+    id: 1,
+    cmd: 'subscribe',
+    params: {
+      channels: [
+        'orderbook_delta',
+        'ticker',
+        'trade',
+        'fill',
+        'market_positions',
+        'user_orders',
+        'market_lifecycle_v2',
+      ],
+      market_tickers: [a.ticker, b.ticker],
+    },
+  });
   await s.next((f) => f.type === 'orderbook_snapshot');
-  s.send({ id: 2, cmd: 'update_subscription', params: { sid: 1, market_tickers: [b.ticker], action: 'delete_markets' } });
+  s.send({
+    id: 2,
+    cmd: 'update_subscription',
+    params: { sid: 1, market_tickers: [b.ticker], action: 'delete_markets' },
+  });
   s.send({ id: 3, cmd: 'list_subscriptions' });
   s.send({ id: 4, cmd: 'subscribe', params: { channels: ['nope'] } });
   const ask = (sim.engine.topOfBook(a.ticker).ask / 1_000_000).toFixed(4);
-  await caller(sim).post('/portfolio/events/orders', { ticker: a.ticker, side: 'bid', count: '2.00', price: ask, time_in_force: 'immediate_or_cancel', self_trade_prevention_type: 'taker_at_cross', client_order_id: 'async-1' });
-  await caller(sim).post('/portfolio/events/orders', { ticker: a.ticker, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross' });
+  await caller(sim).post('/portfolio/events/orders', {
+    ticker: a.ticker,
+    side: 'bid',
+    count: '2.00',
+    price: ask,
+    time_in_force: 'immediate_or_cancel',
+    self_trade_prevention_type: 'taker_at_cross',
+    client_order_id: 'async-1',
+  });
+  await caller(sim).post('/portfolio/events/orders', {
+    ticker: a.ticker,
+    side: 'bid',
+    count: '1.00',
+    price: '0.0100',
+    time_in_force: 'good_till_canceled',
+    self_trade_prevention_type: 'taker_at_cross',
+  });
   sim.control.setCloseTime({ ticker: b.ticker, closeTime: sim.clock.now() + 60_000 });
   sim.control.settleMarket({ ticker: a.ticker, result: 'no' });
   await s.next((f) => f.type === 'market_lifecycle_v2' && f.msg.event_type === 'settled');

@@ -7,7 +7,9 @@ runExchangeContractSuite({
   name: 'simulator (quiet scenario)',
   setup: async () => {
     sim = await startTestSimulator();
-    const market = sim.engine.listMarkets().find((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent');
+    const market = sim.engine
+      .listMarkets()
+      .find((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent');
     return {
       restBaseUrl: sim.restBaseUrl,
       wsUrl: sim.wsUrl,

@@ -12,23 +12,44 @@ let cachedKey: string | null = null;
 
 /** One 2048-bit key per test process (generation is the slow part). */
 export function testPrivateKeyPem(): string {
-  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
   return cachedKey;
 }
 
 export const TEST_START = Date.UTC(2026, 10, 24, 12, 0, 0);
 
-export async function startTestSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator & { clock: ManualClock }> {
+export async function startTestSimulator(
+  options: SimulatorOptions = {},
+): Promise<RunningSimulator & { clock: ManualClock }> {
   const clock = options.clock ?? new ManualClock(TEST_START);
-  const sim = await startSimulator({ scenario: 'quiet', seed: 1, controlApi: true, demoKey: { privateKeyPem: testPrivateKeyPem() }, ...options, clock });
+  const sim = await startSimulator({
+    scenario: 'quiet',
+    seed: 1,
+    controlApi: true,
+    demoKey: { privateKeyPem: testPrivateKeyPem() },
+    ...options,
+    clock,
+  });
   return { ...sim, clock };
 }
 
 export function signature(privateKeyPem: string, message: string): string {
-  return sign('sha256', Buffer.from(message), { key: privateKeyPem, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }).toString('base64');
+  return sign('sha256', Buffer.from(message), {
+    key: privateKeyPem,
+    padding: constants.RSA_PKCS1_PSS_PADDING,
+    saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+  }).toString('base64');
 }
 
-export function signedHeaders(args: { keyId: string; privateKeyPem: string; method: string; path: string; timestampMs?: number }): Record<string, string> {
+export function signedHeaders(args: {
+  keyId: string;
+  privateKeyPem: string;
+  method: string;
+  path: string;
+  timestampMs?: number;
+}): Record<string, string> {
   const ts = String(args.timestampMs ?? Date.now());
   return {
     'KALSHI-ACCESS-KEY': args.keyId,
@@ -47,12 +68,19 @@ export interface Caller {
 }
 
 /** Signed REST calls as the given key; `path` is relative to /trade-api/v2 and may carry a query. */
-export function caller(sim: RunningSimulator, key: { keyId: string; privateKeyPem: string } = sim.demoAccount): Caller {
+export function caller(
+  sim: RunningSimulator,
+  key: { keyId: string; privateKeyPem: string } = sim.demoAccount,
+): Caller {
   const call = async (method: string, path: string, body?: unknown) => {
     const url = new URL(sim.restBaseUrl + path);
     const headers: Record<string, string> = signedHeaders({ ...key, method, path: url.pathname });
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(url, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
+    const res = await fetch(url, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     let json: unknown = null;
     try {
@@ -74,7 +102,7 @@ export class TestSocket {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const frame = JSON.parse((data as Buffer).toString("utf8"));
+      const frame = JSON.parse((data as Buffer).toString('utf8'));
       this.frames.push(frame);
       this.waiters = this.waiters.filter((w) => {
         if (!w.predicate(frame)) return true;
@@ -87,7 +115,10 @@ export class TestSocket {
     });
   }
 
-  static open(sim: RunningSimulator, key: { keyId: string; privateKeyPem: string } = sim.demoAccount): Promise<TestSocket> {
+  static open(
+    sim: RunningSimulator,
+    key: { keyId: string; privateKeyPem: string } = sim.demoAccount,
+  ): Promise<TestSocket> {
     const headers = signedHeaders({ ...key, method: 'GET', path: '/trade-api/ws/v2' });
     const ws = new WebSocket(sim.wsUrl, { headers });
     const socket = new TestSocket(ws);

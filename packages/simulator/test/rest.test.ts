@@ -19,7 +19,14 @@ let market: Market;
 
 beforeAll(async () => {
   sim = await startTestSimulator();
-  const found = sim.engine.listMarkets().find((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent' && m.seriesTicker.startsWith('KXHIGH'));
+  const found = sim.engine
+    .listMarkets()
+    .find(
+      (m) =>
+        m.status === 'active' &&
+        m.priceLevelStructure === 'linear_cent' &&
+        m.seriesTicker.startsWith('KXHIGH'),
+    );
   if (!found) throw new Error('no market');
   market = found;
 });
@@ -80,35 +87,59 @@ describe('public market data', () => {
 
 describe('authentication', () => {
   const path = '/trade-api/v2/portfolio/balance';
-  const call = (headers: Record<string, string>) => fetch(`${sim.restBaseUrl}/portfolio/balance`, { headers });
+  const call = (headers: Record<string, string>) =>
+    fetch(`${sim.restBaseUrl}/portfolio/balance`, { headers });
 
   it('answers the four recorded 401 bodies', async () => {
     const missing = await call({});
     expect(missing.status).toBe(401);
     expect(await missing.text()).toBe(recorded('auth__missing_signature_header.json'));
 
-    const bad = signedHeaders({ ...sim.demoAccount, method: 'GET', path: '/trade-api/v2/portfolio/positions' });
+    const bad = signedHeaders({
+      ...sim.demoAccount,
+      method: 'GET',
+      path: '/trade-api/v2/portfolio/positions',
+    });
     const badRes = await call(bad);
     expect(badRes.status).toBe(401);
     expect(await badRes.text()).toBe(recorded('auth__bad_signature.json'));
 
-    const unknown = await call(signedHeaders({ ...sim.demoAccount, keyId: '00000000-0000-0000-0000-000000000000', method: 'GET', path }));
+    const unknown = await call(
+      signedHeaders({
+        ...sim.demoAccount,
+        keyId: '00000000-0000-0000-0000-000000000000',
+        method: 'GET',
+        path,
+      }),
+    );
     expect(await unknown.text()).toBe(recorded('auth__unknown_key_id.json'));
 
     for (const skew of [-30_000, -300_000, 300_000]) {
-      const res = await call(signedHeaders({ ...sim.demoAccount, method: 'GET', path, timestampMs: Date.now() + skew }));
+      const res = await call(
+        signedHeaders({ ...sim.demoAccount, method: 'GET', path, timestampMs: Date.now() + skew }),
+      );
       expect(res.status).toBe(401);
       expect(await res.text()).toBe(recorded('auth__skew_minus30s.json'));
     }
     for (const skew of [-5_000, 5_000]) {
-      expect((await call(signedHeaders({ ...sim.demoAccount, method: 'GET', path, timestampMs: Date.now() + skew }))).status).toBe(200);
+      expect(
+        (
+          await call(
+            signedHeaders({ ...sim.demoAccount, method: 'GET', path, timestampMs: Date.now() + skew }),
+          )
+        ).status,
+      ).toBe(200);
     }
   });
 
   it('signs the path without the query, and not the short path', async () => {
-    const ok = await fetch(`${sim.restBaseUrl}/portfolio/orders?limit=5`, { headers: signedHeaders({ ...sim.demoAccount, method: 'GET', path: '/trade-api/v2/portfolio/orders' }) });
+    const ok = await fetch(`${sim.restBaseUrl}/portfolio/orders?limit=5`, {
+      headers: signedHeaders({ ...sim.demoAccount, method: 'GET', path: '/trade-api/v2/portfolio/orders' }),
+    });
     expect(ok.status).toBe(200);
-    const short = await fetch(`${sim.restBaseUrl}/portfolio/orders`, { headers: signedHeaders({ ...sim.demoAccount, method: 'GET', path: '/portfolio/orders' }) });
+    const short = await fetch(`${sim.restBaseUrl}/portfolio/orders`, {
+      headers: signedHeaders({ ...sim.demoAccount, method: 'GET', path: '/portfolio/orders' }),
+    });
     expect(short.status).toBe(401);
   });
 });
@@ -124,29 +155,73 @@ describe('orders and portfolio', () => {
     const api = caller(sim);
     const top = sim.engine.topOfBook(market.ticker);
     const maker = await api.post('/portfolio/events/orders', {
-      ticker: market.ticker, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross', client_order_id: 'maker-1', post_only: false,
+      ticker: market.ticker,
+      side: 'bid',
+      count: '1.00',
+      price: '0.0100',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'taker_at_cross',
+      client_order_id: 'maker-1',
+      post_only: false,
     });
     expect(maker.status).toBe(201);
-    expect(Object.keys(maker.json).sort()).toEqual(['client_order_id', 'fill_count', 'order_id', 'remaining_count', 'ts_ms']);
+    expect(Object.keys(maker.json).sort()).toEqual([
+      'client_order_id',
+      'fill_count',
+      'order_id',
+      'remaining_count',
+      'ts_ms',
+    ]);
     expect(maker.json.remaining_count).toBe('1.00');
 
     const taker = await api.post('/portfolio/events/orders', {
-      ticker: market.ticker, side: 'bid', count: '1.00', price: '0.9900', time_in_force: 'immediate_or_cancel', self_trade_prevention_type: 'taker_at_cross', client_order_id: 'taker-1',
+      ticker: market.ticker,
+      side: 'bid',
+      count: '1.00',
+      price: '0.9900',
+      time_in_force: 'immediate_or_cancel',
+      self_trade_prevention_type: 'taker_at_cross',
+      client_order_id: 'taker-1',
     });
     expect(taker.status).toBe(201);
     const fillPrice = (top.ask / 1_000_000).toFixed(4);
-    expect(taker.json).toMatchObject({ fill_count: '1.00', remaining_count: '0.00', average_fill_price: fillPrice });
+    expect(taker.json).toMatchObject({
+      fill_count: '1.00',
+      remaining_count: '0.00',
+      average_fill_price: fillPrice,
+    });
 
     const fills = await api.get('/portfolio/fills?limit=10');
     expect(fills.json.cursor).toBe('');
-    expect(fills.json.fills[0]).toMatchObject({ order_id: taker.json.order_id, yes_price_dollars: fillPrice, is_taker: true, count_fp: '1.00', outcome_side: 'yes', book_side: 'bid' });
+    expect(fills.json.fills[0]).toMatchObject({
+      order_id: taker.json.order_id,
+      yes_price_dollars: fillPrice,
+      is_taker: true,
+      count_fp: '1.00',
+      outcome_side: 'yes',
+      book_side: 'bid',
+    });
     const order = await api.get(`/portfolio/orders/${taker.json.order_id}`);
-    expect(order.json.order).toMatchObject({ status: 'executed', yes_price_dollars: '0.9900', fill_count_fp: '1.00' });
+    expect(order.json.order).toMatchObject({
+      status: 'executed',
+      yes_price_dollars: '0.9900',
+      fill_count_fp: '1.00',
+    });
     const positions = await api.get('/portfolio/positions');
-    expect(positions.json.market_positions[0]).toMatchObject({ ticker: market.ticker, position_fp: '1.00', market_exposure_dollars: `${fillPrice}00` });
+    expect(positions.json.market_positions[0]).toMatchObject({
+      ticker: market.ticker,
+      position_fp: '1.00',
+      market_exposure_dollars: `${fillPrice}00`,
+    });
 
     const duplicate = await api.post('/portfolio/events/orders', {
-      ticker: market.ticker, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross', client_order_id: 'maker-1',
+      ticker: market.ticker,
+      side: 'bid',
+      count: '1.00',
+      price: '0.0100',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'taker_at_cross',
+      client_order_id: 'maker-1',
     });
     expect(duplicate.status).toBe(409);
     expect(duplicate.text).toBe(withoutService('orders__duplicate_client_order_id.json'));
@@ -164,23 +239,59 @@ describe('orders and portfolio', () => {
 
   it('rejects numeric count with the recorded flat bad_request body, and off-grid and post-only-cross orders', async () => {
     const api = caller(sim);
-    const numeric = await api.post('/portfolio/events/orders', { ticker: market.ticker, side: 'bid', count: 1, price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross' });
+    const numeric = await api.post('/portfolio/events/orders', {
+      ticker: market.ticker,
+      side: 'bid',
+      count: 1,
+      price: '0.0100',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'taker_at_cross',
+    });
     expect(numeric.status).toBe(400);
     expect(numeric.text).toBe(recorded('orders__numeric_field_types.json'));
-    const offGrid = await api.post('/portfolio/events/orders', { ticker: market.ticker, side: 'bid', count: '1.00', price: '0.0150', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross' });
+    const offGrid = await api.post('/portfolio/events/orders', {
+      ticker: market.ticker,
+      side: 'bid',
+      count: '1.00',
+      price: '0.0150',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'taker_at_cross',
+    });
     expect(offGrid.text).toBe(withoutService('orders__invalid_price_structure.json'));
     const ask = (sim.engine.topOfBook(market.ticker).ask / 1_000_000).toFixed(4);
-    const cross = await api.post('/portfolio/events/orders', { ticker: market.ticker, side: 'bid', count: '1.00', price: ask, time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross', post_only: true });
+    const cross = await api.post('/portfolio/events/orders', {
+      ticker: market.ticker,
+      side: 'bid',
+      count: '1.00',
+      price: ask,
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'taker_at_cross',
+      post_only: true,
+    });
     expect(cross.status).toBe(400);
     expect(cross.text).toBe(recorded('orders__post_only_cross.json'));
-    const tooBig = await api.post('/portfolio/events/orders', { ticker: market.ticker, side: 'bid', count: '100000.00', price: '0.5000', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross' });
+    const tooBig = await api.post('/portfolio/events/orders', {
+      ticker: market.ticker,
+      side: 'bid',
+      count: '100000.00',
+      price: '0.5000',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'taker_at_cross',
+    });
     expect(tooBig.text).toBe(withoutService('orders__insufficient_balance.json'));
   });
 
   it('pages newest-first order history with a stable cursor that ends as ""', async () => {
     const api = caller(sim);
     for (let i = 0; i < 5; i += 1) {
-      await api.post('/portfolio/events/orders', { ticker: market.ticker, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross' });
+      await api.post('/portfolio/events/orders', {
+        ticker: market.ticker,
+        side: 'bid',
+        count: '1.00',
+        price: '0.0100',
+        time_in_force: 'good_till_canceled',
+        self_trade_prevention_type: 'taker_at_cross',
+      });
     }
     const all = (await api.get('/portfolio/orders?limit=1000')).json.orders.map((o: any) => o.order_id);
     const paged: string[] = [];
@@ -192,7 +303,9 @@ describe('orders and portfolio', () => {
       cursor = page.json.cursor;
     } while (cursor !== '');
     expect(paged).toEqual(all);
-    const created = all.map((id: string) => sim.engine.getAccount(sim.demoAccount.userId)?.ordersById.get(id)?.seq ?? 0);
+    const created = all.map(
+      (id: string) => sim.engine.getAccount(sim.demoAccount.userId)?.ordersById.get(id)?.seq ?? 0,
+    );
     expect([...created].sort((a, b) => b - a)).toEqual(created);
   });
 
@@ -208,7 +321,9 @@ describe('orders and portfolio', () => {
   });
 
   it('throttles with token buckets when a real tier is configured', async () => {
-    sim.control.setRateLimit({ config: { read: { refillRate: 1, capacity: 30 }, write: { refillRate: 1, capacity: 10 } } });
+    sim.control.setRateLimit({
+      config: { read: { refillRate: 1, capacity: 30 }, write: { refillRate: 1, capacity: 10 } },
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i += 1) statuses.push((await caller(sim).get('/portfolio/balance')).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
@@ -247,13 +362,25 @@ describe('malformed requests', () => {
 
   it('answers an unparseable request target with 404 instead of crashing the exchange', async () => {
     expect(await raw('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 404/);
-    expect(await raw('GET //[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')).toMatch(/^HTTP\/1\.1 404/);
+    expect(
+      await raw(
+        'GET //[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      ),
+    ).toMatch(/^HTTP\/1\.1 404/);
     expect((await fetch(`${sim.restBaseUrl}/exchange/status`)).status).toBe(200);
   });
 
   it('refuses an expiration_time beyond year 9999, which would otherwise break every later order listing', async () => {
     const api = caller(sim);
-    const far = await api.post('/portfolio/events/orders', { ticker: market.ticker, side: 'bid', count: '1.00', price: '0.0100', time_in_force: 'good_till_canceled', self_trade_prevention_type: 'taker_at_cross', expiration_time: 1e15 });
+    const far = await api.post('/portfolio/events/orders', {
+      ticker: market.ticker,
+      side: 'bid',
+      count: '1.00',
+      price: '0.0100',
+      time_in_force: 'good_till_canceled',
+      self_trade_prevention_type: 'taker_at_cross',
+      expiration_time: 1e15,
+    });
     expect(far.status).toBe(400);
     expect(far.json.error.code).toBe('invalid_parameters');
     expect((await api.get('/portfolio/orders')).status).toBe(200);

@@ -19,14 +19,18 @@ describe('demo scenario', () => {
     expect(positions.some((p) => p < 0)).toBe(true);
     expect(positions.some((p) => p % 100 !== 0)).toBe(true);
     expect(account?.orders.filter((o) => o.status === 'resting').length).toBeGreaterThanOrEqual(2);
-    expect(Number(sim.control.getAccount({ userId: sim.demoAccount.userId }).balance.balance)).toBeGreaterThan(900_000);
+    expect(
+      Number(sim.control.getAccount({ userId: sim.demoAccount.userId }).balance.balance),
+    ).toBeGreaterThan(900_000);
   });
 
   it('moves prices, fills the demo account now and then, and settles the market that closes soon', () => {
     const account = sim.engine.getAccount(sim.demoAccount.userId);
     if (!account) throw new Error('no demo account');
     const held = [...account.positions.keys()];
-    const closing = sim.engine.listMarkets().find((m) => held.includes(m.ticker) && m.closeMs <= sim.clock.now() + 3 * 60_000);
+    const closing = sim.engine
+      .listMarkets()
+      .find((m) => held.includes(m.ticker) && m.closeMs <= sim.clock.now() + 3 * 60_000);
     expect(closing).toBeDefined();
     const fillsBefore = account.fills.length;
     const tradesBefore = sim.engine.listTrades().length;
@@ -41,7 +45,13 @@ describe('demo scenario', () => {
 
 describe('real-time mode', () => {
   it('a timer drives the simulation at the requested speed without any advanceClock', async () => {
-    const sim = await startSimulator({ scenario: 'demo', seed: 3, speed: 200, tickMs: 10, demoKey: { privateKeyPem: testPrivateKeyPem() } });
+    const sim = await startSimulator({
+      scenario: 'demo',
+      seed: 3,
+      speed: 200,
+      tickMs: 10,
+      demoKey: { privateKeyPem: testPrivateKeyPem() },
+    });
     try {
       const start = sim.engine.now();
       const trades = sim.engine.listTrades().length;

@@ -20,7 +20,9 @@ let active: Record<string, Schema> = {};
 function load(spec: 'openapi.yaml' | 'asyncapi.yaml'): Record<string, Schema> {
   let components = loaded.get(spec);
   if (!components) {
-    const doc = parse(readFileSync(new URL(spec, SPEC_DIR), 'utf8')) as { components: { schemas: Record<string, Schema> } };
+    const doc = parse(readFileSync(new URL(spec, SPEC_DIR), 'utf8')) as {
+      components: { schemas: Record<string, Schema> };
+    };
     components = doc.components.schemas;
     loaded.set(spec, components);
   }
@@ -54,10 +56,12 @@ function typeOf(value: unknown): string {
 function check(value: unknown, raw: Schema, path: string, issues: Issue[]): void {
   const schema = resolve(raw);
   if (value === null) {
-    if (schema.nullable !== true && raw.nullable !== true) issues.push({ path, problem: 'null but not nullable' });
+    if (schema.nullable !== true && raw.nullable !== true)
+      issues.push({ path, problem: 'null but not nullable' });
     return;
   }
-  if (Array.isArray(schema.allOf)) for (const part of schema.allOf as Schema[]) check(value, part, path, issues);
+  if (Array.isArray(schema.allOf))
+    for (const part of schema.allOf as Schema[]) check(value, part, path, issues);
   for (const key of ['oneOf', 'anyOf'] as const) {
     const options = schema[key];
     if (Array.isArray(options)) {
@@ -75,14 +79,19 @@ function check(value: unknown, raw: Schema, path: string, issues: Issue[]): void
     issues.push({ path, problem: `expected ${type}, got ${actual}` });
     return;
   }
-  if ('const' in schema && schema.const !== value) issues.push({ path, problem: `${JSON.stringify(value)} is not ${JSON.stringify(schema.const)}` });
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) issues.push({ path, problem: `${JSON.stringify(value)} not in enum` });
-  if (schema.format === 'date-time' && typeof value === 'string' && !RFC3339.test(value)) issues.push({ path, problem: `not RFC 3339: ${value}` });
-  if (actual === 'array' && schema.items) (value as unknown[]).forEach((item, i) => check(item, schema.items as Schema, `${path}[${i}]`, issues));
+  if ('const' in schema && schema.const !== value)
+    issues.push({ path, problem: `${JSON.stringify(value)} is not ${JSON.stringify(schema.const)}` });
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value))
+    issues.push({ path, problem: `${JSON.stringify(value)} not in enum` });
+  if (schema.format === 'date-time' && typeof value === 'string' && !RFC3339.test(value))
+    issues.push({ path, problem: `not RFC 3339: ${value}` });
+  if (actual === 'array' && schema.items)
+    (value as unknown[]).forEach((item, i) => check(item, schema.items as Schema, `${path}[${i}]`, issues));
   if (actual === 'object') {
     const object = value as Record<string, unknown>;
     const properties = collectProperties(schema);
-    for (const name of collectRequired(schema)) if (!(name in object)) issues.push({ path: `${path}.${name}`, problem: 'required but missing' });
+    for (const name of collectRequired(schema))
+      if (!(name in object)) issues.push({ path: `${path}.${name}`, problem: 'required but missing' });
     if (properties) {
       for (const [name, v] of Object.entries(object)) {
         const prop = properties[name];
@@ -94,7 +103,8 @@ function check(value: unknown, raw: Schema, path: string, issues: Issue[]): void
 }
 
 function collectProperties(schema: Schema): Record<string, Schema> | null {
-  let props: Record<string, Schema> | null = (schema.properties as Record<string, Schema> | undefined) ?? null;
+  let props: Record<string, Schema> | null =
+    (schema.properties as Record<string, Schema> | undefined) ?? null;
   if (Array.isArray(schema.allOf)) {
     for (const part of schema.allOf as Schema[]) {
       const inner = collectProperties(resolve(part));
@@ -106,12 +116,18 @@ function collectProperties(schema: Schema): Record<string, Schema> | null {
 
 function collectRequired(schema: Schema): string[] {
   const own = Array.isArray(schema.required) ? (schema.required as string[]) : [];
-  const inherited = Array.isArray(schema.allOf) ? (schema.allOf as Schema[]).flatMap((p) => collectRequired(resolve(p))) : [];
+  const inherited = Array.isArray(schema.allOf)
+    ? (schema.allOf as Schema[]).flatMap((p) => collectRequired(resolve(p)))
+    : [];
   return [...own, ...inherited];
 }
 
 /** Validate against a component schema of openapi.yaml (default) or asyncapi.yaml. */
-export function validate(schemaName: string, value: unknown, spec: 'openapi.yaml' | 'asyncapi.yaml' = 'openapi.yaml'): Issue[] {
+export function validate(
+  schemaName: string,
+  value: unknown,
+  spec: 'openapi.yaml' | 'asyncapi.yaml' = 'openapi.yaml',
+): Issue[] {
   active = load(spec);
   const issues: Issue[] = [];
   check(value, { $ref: `#/components/schemas/${schemaName}` }, schemaName, issues);

@@ -22,7 +22,9 @@ describe('loadConfig', () => {
   it('resolves a relative DATA_DIR against the directory npm was run from (INIT_CWD)', () => {
     const base = { ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET };
     expect(loadConfig({ ...base, INIT_CWD: '/srv/desk' }).dataDir).toBe(path.resolve('/srv/desk/data'));
-    expect(loadConfig({ ...base, INIT_CWD: '/srv/desk', DATA_DIR: '/var/lib/desk' }).dataDir).toBe('/var/lib/desk');
+    expect(loadConfig({ ...base, INIT_CWD: '/srv/desk', DATA_DIR: '/var/lib/desk' }).dataDir).toBe(
+      '/var/lib/desk',
+    );
   });
 
   it('points demo and production at Kalshi and a custom URL at anything, deriving the WS URL', () => {
@@ -46,7 +48,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: SECRET })).toThrow(
       /refuses to start without ENCRYPTION_SECRET_KEY/,
     );
-    expect(() => loadConfig({ NODE_ENV: 'production', ENCRYPTION_SECRET_KEY: KEY })).toThrow(/SESSION_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ENCRYPTION_SECRET_KEY: KEY })).toThrow(
+      /SESSION_SECRET/,
+    );
     const config = loadConfig({ NODE_ENV: 'production', ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET });
     expect(config.isProduction).toBe(true);
   });
@@ -57,7 +61,10 @@ describe('loadConfig', () => {
     const file = path.join(dataDir, 'secrets.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(first.notices.join('\n')).toMatch(/generated ENCRYPTION_SECRET_KEY and SESSION_SECRET/);
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { ENCRYPTION_SECRET_KEY: string; SESSION_SECRET: string };
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as {
+      ENCRYPTION_SECRET_KEY: string;
+      SESSION_SECRET: string;
+    };
     // The notice names the file, never the secret.
     expect(first.notices.join('\n')).not.toContain(stored.ENCRYPTION_SECRET_KEY);
     expect(first.notices.join('\n')).not.toContain(stored.SESSION_SECRET);
@@ -81,17 +88,27 @@ describe('loadConfig', () => {
   it('rejects keys of the wrong size, short session secrets and bad URLs', () => {
     expect(() => parseVaultKey(Buffer.alloc(16).toString('base64'), 'K')).toThrow(ConfigError);
     expect(() => loadConfig({ ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: 'short' })).toThrow(/at least 32/);
-    expect(() => loadConfig({ ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET, PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET, PORT: 'eighty' })).toThrow(
+      /PORT/,
+    );
     expect(() =>
-      loadConfig({ ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET, KALSHI_API_URL: 'ftp://x/trade-api/v2' }),
+      loadConfig({
+        ENCRYPTION_SECRET_KEY: KEY,
+        SESSION_SECRET: SECRET,
+        KALSHI_API_URL: 'ftp://x/trade-api/v2',
+      }),
     ).toThrow(/KALSHI_API_URL/);
   });
 
   it('never overwrites a secrets file it did not write', () => {
     const dataDir = tempDir();
-    writeFileSync(path.join(dataDir, 'secrets.json'), JSON.stringify({ ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET }), {
-      mode: 0o644,
-    });
+    writeFileSync(
+      path.join(dataDir, 'secrets.json'),
+      JSON.stringify({ ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET }),
+      {
+        mode: 0o644,
+      },
+    );
     const config = loadConfig({ DATA_DIR: dataDir });
     expect(config.encryption.current.key.equals(Buffer.from(KEY, 'base64'))).toBe(true);
     expect(statSync(path.join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);

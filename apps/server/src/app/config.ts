@@ -67,14 +67,20 @@ const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
 
 const envSchema = z.object({
-  NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  NODE_ENV: z.preprocess(
+    emptyToUndefined,
+    z.enum(['development', 'production', 'test']).default('development'),
+  ),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8080)),
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
-  KALSHI_ENV: z.preprocess(emptyToUndefined, z.enum(['simulator', 'demo', 'production']).default('simulator')),
+  KALSHI_ENV: z.preprocess(
+    emptyToUndefined,
+    z.enum(['simulator', 'demo', 'production']).default('simulator'),
+  ),
   KALSHI_API_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   KALSHI_WS_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^wss?$/ }).optional()),
   DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
@@ -121,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ].filter((x) => x !== null);
       throw new ConfigError(
         `NODE_ENV=production refuses to start without ${missing.join(' and ')}. ` +
-          'Generate each with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))"',
+          "Generate each with: node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"",
       );
     }
     const local = loadOrCreateLocalSecrets(dataDir, notices);
@@ -157,7 +163,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((s) => s.trim())
       .filter((s) => s !== ''),
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '../../../web/dist')),
-    simulator: { port: e.SIMULATOR_PORT, isControlApiEnabled: e.SIMULATOR_CONTROL === 'true' || e.SIMULATOR_CONTROL === '1' },
+    simulator: {
+      port: e.SIMULATOR_PORT,
+      isControlApiEnabled: e.SIMULATOR_CONTROL === 'true' || e.SIMULATOR_CONTROL === '1',
+    },
     notices,
   };
 }
@@ -203,7 +212,9 @@ export function parseVaultKey(text: string, name: string): VaultKey {
   if (explicitId !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(explicitId)) {
     throw new ConfigError(`${name}: key id must be 1-32 characters of [A-Za-z0-9_-]`);
   }
-  const key = /^[0-9a-fA-F]{64}$/.test(material) ? Buffer.from(material, 'hex') : Buffer.from(material, 'base64');
+  const key = /^[0-9a-fA-F]{64}$/.test(material)
+    ? Buffer.from(material, 'hex')
+    : Buffer.from(material, 'base64');
   if (key.length !== 32) {
     throw new ConfigError(`${name} must be 32 bytes (base64 or 64 hex digits), got ${key.length} bytes`);
   }
@@ -221,7 +232,9 @@ function loadOrCreateLocalSecrets(dataDir: string, notices: string[]): z.infer<t
   if (existsSync(file)) {
     const secrets = localSecretsSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
     chmodSync(file, 0o600);
-    notices.push(`using locally generated secrets from ${file} (set ENCRYPTION_SECRET_KEY and SESSION_SECRET to override)`);
+    notices.push(
+      `using locally generated secrets from ${file} (set ENCRYPTION_SECRET_KEY and SESSION_SECRET to override)`,
+    );
     return secrets;
   }
   mkdirSync(dataDir, { recursive: true });

@@ -70,7 +70,11 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
 
-  const sessions = new SessionService({ db: deps.database.db, secret: config.sessionSecret, clock: deps.clock });
+  const sessions = new SessionService({
+    db: deps.database.db,
+    secret: config.sessionSecret,
+    clock: deps.clock,
+  });
   const vault = new CredentialVault(config.encryption);
   const engine = deps.live ?? noLiveAccounts;
   const markets = new MarketsUsecases({ exchange: deps.exchange, clock: deps.clock });
@@ -137,7 +141,11 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Kalshi Desk API', version: '1.0.0', description: 'The server behind the Kalshi Desk web app.' },
+      info: {
+        title: 'Kalshi Desk API',
+        version: '1.0.0',
+        description: 'The server behind the Kalshi Desk web app.',
+      },
       components: {
         securitySchemes: {
           cookie: { type: 'apiKey', in: 'cookie', name: 'kd_session' },
@@ -155,7 +163,12 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     done();
   });
 
-  await app.register(systemRoutes, { prefix: '/api/v1', database: deps.database, clock: deps.clock, startedAt: deps.clock.now() });
+  await app.register(systemRoutes, {
+    prefix: '/api/v1',
+    database: deps.database,
+    clock: deps.clock,
+    startedAt: deps.clock.now(),
+  });
   await app.register(accountRoutes, {
     prefix: '/api/v1/account',
     account,

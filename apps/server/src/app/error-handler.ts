@@ -22,33 +22,49 @@ export function registerErrorHandler(app: FastifyInstance): void {
         const where = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
         return where === '' ? v.message : `${where}: ${v.message}`;
       });
-      const body: ErrorBody = { error: 'bad_request', message: `Invalid request ${error.validationContext ?? ''}: ${fields.join('; ')}`.replace('  ', ' ') };
+      const body: ErrorBody = {
+        error: 'bad_request',
+        message: `Invalid request ${error.validationContext ?? ''}: ${fields.join('; ')}`.replace('  ', ' '),
+      };
       return reply.status(400).send(body);
     }
     if (isResponseSerializationError(error)) {
-      request.log.error({ err: error.cause, method: error.method, url: error.url }, 'response failed its schema');
-      return reply.status(500).send({ error: 'internal_error', message: 'Something went wrong on the server.' });
+      request.log.error(
+        { err: error.cause, method: error.method, url: error.url },
+        'response failed its schema',
+      );
+      return reply
+        .status(500)
+        .send({ error: 'internal_error', message: 'Something went wrong on the server.' });
     }
     if (error.statusCode === 429) {
-      return reply.status(429).send({ error: 'rate_limited', message: 'Too many requests; try again in a minute.' });
+      return reply
+        .status(429)
+        .send({ error: 'rate_limited', message: 'Too many requests; try again in a minute.' });
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       // Fastify's own client errors (bad JSON, body too large, wrong content type).
       request.log.info({ code: error.code }, error.message);
       const body: ErrorBody = {
         error: error.statusCode === 404 ? 'not_found' : 'bad_request',
-        message: error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-          ? 'The request body is not valid JSON.'
-          : safeClientMessage(error),
+        message:
+          error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+            ? 'The request body is not valid JSON.'
+            : safeClientMessage(error),
       };
       return reply.status(error.statusCode).send(body);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send({ error: 'internal_error', message: 'Something went wrong on the server.' });
+    return reply
+      .status(500)
+      .send({ error: 'internal_error', message: 'Something went wrong on the server.' });
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const body: ErrorBody = { error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}.` };
+    const body: ErrorBody = {
+      error: 'not_found',
+      message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`,
+    };
     return reply.status(404).send(body);
   });
 }
@@ -56,7 +72,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
 /** Fastify's client-error messages name limits and content types, never payload content. */
 function safeClientMessage(error: FastifyError): string {
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'The request body is too large.';
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'Unsupported content type; send application/json.';
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return 'Unsupported content type; send application/json.';
   return 'The request could not be processed.';
 }
 

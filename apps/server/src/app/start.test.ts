@@ -48,7 +48,10 @@ describe('startApp (npm start)', () => {
     expect(body.positions.length).toBeGreaterThan(0);
 
     const controller = new AbortController();
-    const sse = await fetch(`${running.url}/api/v1/account/sse/positions`, { headers: { cookie }, signal: controller.signal });
+    const sse = await fetch(`${running.url}/api/v1/account/sse/positions`, {
+      headers: { cookie },
+      signal: controller.signal,
+    });
     expect(sse.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = sse.body?.getReader();
     let text = '';

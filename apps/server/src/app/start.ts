@@ -51,7 +51,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         env: 'simulator',
         restBaseUrl: simulator.restBaseUrl,
         wsUrl: simulator.wsUrl,
-        demoAccount: { keyId: simulator.demoAccount.keyId, privateKeyPem: simulator.demoAccount.privateKeyPem },
+        demoAccount: {
+          keyId: simulator.demoAccount.keyId,
+          privateKeyPem: simulator.demoAccount.privateKeyPem,
+        },
       });
     } else {
       exchange = createExchangeFactory(config.exchange);
@@ -71,8 +74,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     engine.useLogger(app.log);
     for (const notice of config.notices) app.log.info(notice);
-    if (simulator !== null) app.log.info({ exchange: simulator.restBaseUrl }, 'embedded Kalshi simulator started');
-    if (simulator?.controlUrl) app.log.warn({ control: simulator.controlUrl }, 'simulator control API enabled (SIMULATOR_CONTROL)');
+    if (simulator !== null)
+      app.log.info({ exchange: simulator.restBaseUrl }, 'embedded Kalshi simulator started');
+    if (simulator?.controlUrl)
+      app.log.warn({ control: simulator.controlUrl }, 'simulator control API enabled (SIMULATOR_CONTROL)');
 
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

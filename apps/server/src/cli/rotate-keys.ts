@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const database = await openDatabase(config);
   try {
     await migrate(database);
-    const repository = new CredentialsRepository(database.db, new CredentialVault(config.encryption), systemClock);
+    const repository = new CredentialsRepository(
+      database.db,
+      new CredentialVault(config.encryption),
+      systemClock,
+    );
     const result = await repository.rotateAll();
     console.log(
       `rotate-keys: ${result.rotated} credential(s) re-encrypted under key ${config.encryption.current.id}; ` +

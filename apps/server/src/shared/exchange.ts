@@ -72,22 +72,47 @@ export function createExchangeFactory(options: ExchangeFactoryOptions): Exchange
 export function exchangeFailure(error: unknown): AppError {
   if (error instanceof KalshiApiError) {
     if (error.status === 401 || error.status === 403) {
-      return appError('invalid_credentials', 401, 'Kalshi rejected the API key (unknown key id or wrong private key).', error);
+      return appError(
+        'invalid_credentials',
+        401,
+        'Kalshi rejected the API key (unknown key id or wrong private key).',
+        error,
+      );
     }
     if (error.status === 404) return appError('not_found', 404, 'The exchange has no such item.', error);
     if (error.status === 429) {
-      return appError('rate_limited', 429, 'The exchange is rate limiting requests; try again shortly.', error);
+      return appError(
+        'rate_limited',
+        429,
+        'The exchange is rate limiting requests; try again shortly.',
+        error,
+      );
     }
     if (error.status >= 500) {
-      return appError('exchange_error', 502, `The exchange answered with an error (HTTP ${error.status}).`, error);
+      return appError(
+        'exchange_error',
+        502,
+        `The exchange answered with an error (HTTP ${error.status}).`,
+        error,
+      );
     }
     return appError('exchange_error', 502, `The exchange refused the request (${error.code}).`, error);
   }
   if (error instanceof KalshiNetworkError) {
-    return appError('exchange_unreachable', 503, 'The exchange could not be reached; try again shortly.', error);
+    return appError(
+      'exchange_unreachable',
+      503,
+      'The exchange could not be reached; try again shortly.',
+      error,
+    );
   }
   if (error instanceof KalshiResponseValidationError) {
-    return appError('exchange_error', 502, 'The exchange sent a response this server does not understand.', error);
+    return appError(
+      'exchange_error',
+      502,
+      'The exchange sent a response this server does not understand.',
+      error,
+    );
   }
   return appError('internal_error', 500, 'Something went wrong on the server.', error);
 }

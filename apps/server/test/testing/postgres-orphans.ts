@@ -7,7 +7,9 @@ export async function dropOrphanedPostgresDatabases(): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
-    const { rows } = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'kd\\_test\\_%'");
+    const { rows } = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'kd\\_test\\_%'",
+    );
     for (const { datname } of rows) {
       const pid = Number(/^kd_test_(\d+)_/.exec(datname)?.[1]);
       if (Number.isInteger(pid) && isAlive(pid)) continue;

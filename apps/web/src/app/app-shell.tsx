@@ -21,9 +21,15 @@ import type { Theme } from './theme';
 import { useKeyboardShortcuts } from './use-keyboard-shortcuts';
 
 // Screens with charts load on demand so the first paint does not wait for Recharts.
-const MarketDetail = lazy(() => import('../features/markets/components/market-detail').then((m) => ({ default: m.MarketDetail })));
-const PortfolioPage = lazy(() => import('../features/portfolio/components/portfolio-page').then((m) => ({ default: m.PortfolioPage })));
-const PositionDetail = lazy(() => import('../features/positions/components/position-detail').then((m) => ({ default: m.PositionDetail })));
+const MarketDetail = lazy(() =>
+  import('../features/markets/components/market-detail').then((m) => ({ default: m.MarketDetail })),
+);
+const PortfolioPage = lazy(() =>
+  import('../features/portfolio/components/portfolio-page').then((m) => ({ default: m.PortfolioPage })),
+);
+const PositionDetail = lazy(() =>
+  import('../features/positions/components/position-detail').then((m) => ({ default: m.PositionDetail })),
+);
 
 /** Held markets for the markets screens' "you own this" badges, derived from the live store. */
 function useHoldings(): Holdings {
@@ -71,7 +77,10 @@ function NavLink({ href, isActive, children }: { href: string; isActive: boolean
     <a
       href={href}
       aria-current={isActive ? 'page' : undefined}
-      className={cn('rounded-md px-2.5 py-1.5 text-sm font-medium', isActive ? 'bg-muted text-foreground' : 'text-muted-foreground hover:text-foreground')}
+      className={cn(
+        'rounded-md px-2.5 py-1.5 text-sm font-medium',
+        isActive ? 'bg-muted text-foreground' : 'text-muted-foreground hover:text-foreground',
+      )}
     >
       {children}
     </a>
@@ -111,7 +120,14 @@ export function AppShell({
 
   return (
     <div className="flex h-dvh flex-col">
-      <a href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }} className="sr-only focus:not-sr-only focus:absolute focus:z-50 focus:m-2 focus:rounded focus:bg-card focus:p-2">
+      <a
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+        className="sr-only focus:not-sr-only focus:absolute focus:z-50 focus:m-2 focus:rounded focus:bg-card focus:p-2"
+      >
         Skip to content
       </a>
       <header className="flex items-center gap-2 border-b bg-card px-3 py-2 sm:gap-4 sm:px-4">
@@ -120,7 +136,10 @@ export function AppShell({
           <span className="hidden sm:inline">Kalshi Desk</span>
         </a>
         <nav aria-label="Main" className="flex items-center gap-1">
-          <NavLink href={hrefs.markets()} isActive={route.name === 'markets' || route.name === 'market' || route.name === 'event'}>
+          <NavLink
+            href={hrefs.markets()}
+            isActive={route.name === 'markets' || route.name === 'market' || route.name === 'event'}
+          >
             Markets
           </NavLink>
           <NavLink href={hrefs.portfolio()} isActive={route.name === 'portfolio'}>
@@ -129,17 +148,36 @@ export function AppShell({
         </nav>
         <div className="ml-auto flex items-center gap-1 sm:gap-2">
           {config ? (
-            <Badge variant={config.kalshi_env === 'production' ? 'warn' : 'outline'} className="hidden md:inline-flex" title={config.exchange_url}>
+            <Badge
+              variant={config.kalshi_env === 'production' ? 'warn' : 'outline'}
+              className="hidden md:inline-flex"
+              title={config.exchange_url}
+            >
               {environmentLabel(config.kalshi_env)}
             </Badge>
           ) : null}
-          <span className="hidden font-mono text-xs text-muted-foreground xl:inline" title="Kalshi API key id">
+          <span
+            className="hidden font-mono text-xs text-muted-foreground xl:inline"
+            title="Kalshi API key id"
+          >
             {session.key_id}
           </span>
-          <Button variant="ghost" size="icon" onClick={theme.toggleTheme} aria-label={`Switch to ${theme.theme === 'dark' ? 'light' : 'dark'} theme`} title="Theme (t)">
+          <Button
+            variant="ghost"
+            size="icon"
+            onClick={theme.toggleTheme}
+            aria-label={`Switch to ${theme.theme === 'dark' ? 'light' : 'dark'} theme`}
+            title="Theme (t)"
+          >
             <span aria-hidden="true">{theme.theme === 'dark' ? '☀' : '☾'}</span>
           </Button>
-          <Button variant="ghost" size="icon" onClick={() => setHelpOpen(true)} aria-label="Keyboard shortcuts" title="Shortcuts (?)">
+          <Button
+            variant="ghost"
+            size="icon"
+            onClick={() => setHelpOpen(true)}
+            aria-label="Keyboard shortcuts"
+            title="Shortcuts (?)"
+          >
             <span aria-hidden="true">?</span>
           </Button>
           <LogoutButton onLoggedOut={onSignedOut} />
@@ -148,16 +186,30 @@ export function AppShell({
       <PortfolioSummaryBar
         onRefresh={refresh}
         leading={
-          <Button variant="outline" size="sm" className="lg:hidden" onClick={() => setPanelOpen(true)} aria-label={`Show positions (${positionCount})`}>
+          <Button
+            variant="outline"
+            size="sm"
+            className="lg:hidden"
+            onClick={() => setPanelOpen(true)}
+            aria-label={`Show positions (${positionCount})`}
+          >
             Positions ({positionCount})
           </Button>
         }
       />
       <div className="flex min-h-0 flex-1">
-        <aside aria-label="Open positions" className="hidden w-80 shrink-0 border-r bg-background lg:flex lg:flex-col xl:w-96" data-testid="position-panel">
+        <aside
+          aria-label="Open positions"
+          className="hidden w-80 shrink-0 border-r bg-background lg:flex lg:flex-col xl:w-96"
+          data-testid="position-panel"
+        >
           <PositionPanel selectedTicker={selectedTicker} />
         </aside>
-        <main id="main" tabIndex={-1} className="min-w-0 flex-1 overflow-y-auto p-3 outline-none sm:p-4 lg:p-6">
+        <main
+          id="main"
+          tabIndex={-1}
+          className="min-w-0 flex-1 overflow-y-auto p-3 outline-none sm:p-4 lg:p-6"
+        >
           <ErrorBoundary resetKey={JSON.stringify(route)}>
             <Suspense fallback={<Skeleton className="h-96" aria-label="Loading" />}>
               <RouteView route={route} holdings={holdings} />
@@ -165,8 +217,19 @@ export function AppShell({
           </ErrorBoundary>
         </main>
       </div>
-      <Dialog isOpen={isPanelOpen} onClose={() => setPanelOpen(false)} title={`Positions (${positionCount})`} side="left" className="p-0">
-        <div className="-mx-4 -mb-4 flex h-full flex-col" onClick={(e) => { if ((e.target as HTMLElement).closest('a')) setPanelOpen(false); }}>
+      <Dialog
+        isOpen={isPanelOpen}
+        onClose={() => setPanelOpen(false)}
+        title={`Positions (${positionCount})`}
+        side="left"
+        className="p-0"
+      >
+        <div
+          className="-mx-4 -mb-4 flex h-full flex-col"
+          onClick={(e) => {
+            if ((e.target as HTMLElement).closest('a')) setPanelOpen(false);
+          }}
+        >
           <PositionPanel selectedTicker={selectedTicker} isHeadingHidden />
         </div>
       </Dialog>

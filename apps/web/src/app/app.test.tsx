@@ -21,8 +21,13 @@ describe('App', () => {
   it('connects the demo account, shows live positions and empties them on logout', async () => {
     let isSignedIn = false;
     installMockApi({
-      'GET /api/v1/config': () => ({ kalshi_env: 'simulator', exchange_url: 'http://127.0.0.1:9100', demo_account_available: true }),
-      'GET /api/v1/account/session': () => (isSignedIn ? session : new MockFailure(401, 'not_authenticated', 'no session')),
+      'GET /api/v1/config': () => ({
+        kalshi_env: 'simulator',
+        exchange_url: 'http://127.0.0.1:9100',
+        demo_account_available: true,
+      }),
+      'GET /api/v1/account/session': () =>
+        isSignedIn ? session : new MockFailure(401, 'not_authenticated', 'no session'),
       'POST /api/v1/account/authenticate/demo': () => {
         isSignedIn = true;
         return { status: 'authenticated', user_id: 'u1', session_expires_at: session.session_expires_at };
@@ -31,7 +36,10 @@ describe('App', () => {
         isSignedIn = false;
         return { status: 'logged_out' };
       },
-      'GET /api/v1/markets': () => ({ markets: [makeMarket({ ticker: 'HELD' }), makeMarket({ ticker: 'OTHER' })], categories: [] }),
+      'GET /api/v1/markets': () => ({
+        markets: [makeMarket({ ticker: 'HELD' }), makeMarket({ ticker: 'OTHER' })],
+        categories: [],
+      }),
     });
     const user = userEvent.setup();
     renderWithClient(<App />);

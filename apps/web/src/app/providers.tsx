@@ -9,14 +9,16 @@ export function createQueryClient(): QueryClient {
   const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({
       onError: (error, query) => {
-        if (isAuthError(error) && query.queryKey[0] !== 'auth') client.setQueryData(authQueries.session().queryKey, null);
+        if (isAuthError(error) && query.queryKey[0] !== 'auth')
+          client.setQueryData(authQueries.session().queryKey, null);
       },
     }),
     mutationCache: new MutationCache(),
     defaultOptions: {
       queries: {
         // Client errors (4xx) will not get better by retrying.
-        retry: (count, error) => !(isApiError(error) && error.status >= 400 && error.status < 500) && count < 2,
+        retry: (count, error) =>
+          !(isApiError(error) && error.status >= 400 && error.status < 500) && count < 2,
         refetchOnWindowFocus: false,
       },
     },

@@ -5,7 +5,14 @@ import { useKeyboardShortcuts, type ShortcutActions } from './use-keyboard-short
 
 function actions() {
   const fn = () => vi.fn<() => void>();
-  return { goMarkets: fn(), goPortfolio: fn(), focusSearch: fn(), showHelp: fn(), toggleTheme: fn(), refresh: fn() } satisfies ShortcutActions;
+  return {
+    goMarkets: fn(),
+    goPortfolio: fn(),
+    focusSearch: fn(),
+    showHelp: fn(),
+    toggleTheme: fn(),
+    refresh: fn(),
+  } satisfies ShortcutActions;
 }
 
 describe('useKeyboardShortcuts', () => {

@@ -33,7 +33,8 @@ export function useKeyboardShortcuts(actions: ShortcutActions, isEnabled = true)
     if (!isEnabled) return undefined;
     let pendingG = 0;
     const onKeyDown = (event: KeyboardEvent) => {
-      if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) return;
+      if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target))
+        return;
       if (document.querySelector('[aria-modal="true"]')) return;
       const a = actionsRef.current;
       const now = Date.now();

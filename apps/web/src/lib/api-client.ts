@@ -46,11 +46,18 @@ export function buildUrl(path: string, query?: RequestOptions['query']): string 
  * Calls our server and parses the JSON answer with a contracts schema. The session is an
  * httpOnly cookie, so requests only need same-origin credentials.
  */
-export async function apiRequest<S extends z.ZodType>(path: string, schema: S, options: RequestOptions = {}): Promise<z.infer<S>> {
+export async function apiRequest<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  options: RequestOptions = {},
+): Promise<z.infer<S>> {
   const init: RequestInit = {
     method: options.method ?? 'GET',
     credentials: 'same-origin',
-    headers: { accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      accept: 'application/json',
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     signal: options.signal,
   };
@@ -59,7 +66,11 @@ export async function apiRequest<S extends z.ZodType>(path: string, schema: S, o
     response = await fetch(buildUrl(path, options.query), init);
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError({ code: 'network_error', message: 'Could not reach the Kalshi Desk server.', status: 0 });
+    throw new ApiError({
+      code: 'network_error',
+      message: 'Could not reach the Kalshi Desk server.',
+      status: 0,
+    });
   }
   let json: unknown = null;
   const text = await response.text();

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatCents, formatContracts, formatDollars, formatDuration, formatPercent, pnlTone } from './format';
+import {
+  formatAge,
+  formatCents,
+  formatContracts,
+  formatDollars,
+  formatDuration,
+  formatPercent,
+  pnlTone,
+} from './format';
 
 describe('formatDollars', () => {
   it('shows two decimals with thousands separators', () => {

@@ -29,7 +29,15 @@ function groupThousands(integer: number): string {
 }
 
 /** Formats `units` (an integer count of 1/10^decimals) as a plain decimal string. */
-function formatScaled({ units, decimals, minDecimals }: { units: number; decimals: number; minDecimals: number }): string {
+function formatScaled({
+  units,
+  decimals,
+  minDecimals,
+}: {
+  units: number;
+  decimals: number;
+  minDecimals: number;
+}): string {
   const scale = 10 ** decimals;
   const abs = Math.abs(units);
   const whole = Math.floor(abs / scale);
@@ -69,7 +77,10 @@ export function formatContracts(value: number): string {
 }
 
 /** A percentage with 2 decimals: "+12.34%", "-0.50%", "0.00%". */
-export function formatPercent(value: number | null | undefined, options: DollarFormatOptions = { signed: true }): string {
+export function formatPercent(
+  value: number | null | undefined,
+  options: DollarFormatOptions = { signed: true },
+): string {
   if (value === null || value === undefined) return '—';
   const hundredths = divRound(Math.round(value * 10_000), 100);
   const body = `${formatScaled({ units: Math.abs(hundredths), decimals: 2, minDecimals: 2 })}%`;
@@ -115,7 +126,11 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-US', {
   timeZoneName: 'short',
 });
 const dateFormat = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric' });
-const timeFormat = new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const timeFormat = new Intl.DateTimeFormat('en-US', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
 
 export function formatDateTime(iso: string): string {
   return dateTimeFormat.format(new Date(iso));

@@ -22,7 +22,10 @@ export const hrefs = {
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
-  const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   const [head, arg, extra] = parts;
   if (extra !== undefined) return { name: 'not_found', path };
   if (head === undefined || (head === 'markets' && arg === undefined)) return { name: 'markets' };
@@ -39,7 +42,11 @@ function subscribe(onChange: () => void): () => void {
 }
 
 export function useHash(): string {
-  return useSyncExternalStore(subscribe, () => window.location.hash, () => '');
+  return useSyncExternalStore(
+    subscribe,
+    () => window.location.hash,
+    () => '',
+  );
 }
 
 export function useRoute(): Route {

@@ -52,4 +52,5 @@ export class FakeEventSource extends EventTarget {
   }
 }
 
-export const fakeEventSourceFactory: EventSourceFactory = (url, init) => new FakeEventSource(url, init) as unknown as EventSource;
+export const fakeEventSourceFactory: EventSourceFactory = (url, init) =>
+  new FakeEventSource(url, init) as unknown as EventSource;

@@ -1,4 +1,10 @@
-import type { MarketSummary, Portfolio, PortfolioResponse, Position, PositionsResponse } from '@kalshi-desk/contracts';
+import type {
+  MarketSummary,
+  Portfolio,
+  PortfolioResponse,
+  Position,
+  PositionsResponse,
+} from '@kalshi-desk/contracts';
 
 export const T0 = '2026-11-24T10:00:00.000Z';
 
@@ -51,7 +57,10 @@ export function makePortfolioResponse(overrides: Partial<PortfolioResponse> = {}
   return { ...makePortfolio(), connection: 'live', is_stale: false, as_of: T0, ...overrides };
 }
 
-export function makePositionsResponse(positions: Position[], overrides: Partial<PositionsResponse> = {}): PositionsResponse {
+export function makePositionsResponse(
+  positions: Position[],
+  overrides: Partial<PositionsResponse> = {},
+): PositionsResponse {
   return { positions, connection: 'live', is_stale: false, as_of: T0, ...overrides };
 }
 

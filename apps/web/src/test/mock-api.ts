@@ -53,7 +53,9 @@ export interface MockRequest {
 }
 
 export type MockHandlers = {
-  [K in ApiRoute]?: (request: MockRequest) => ApiRoutes[K] | MockFailure | Promise<ApiRoutes[K] | MockFailure>;
+  [K in ApiRoute]?: (
+    request: MockRequest,
+  ) => ApiRoutes[K] | MockFailure | Promise<ApiRoutes[K] | MockFailure>;
 };
 
 function match(pattern: string, path: string): Record<string, string> | null {
@@ -77,7 +79,10 @@ function match(pattern: string, path: string): Record<string, string> | null {
 export function installMockApi(handlers: MockHandlers): { requests: MockRequest[] } {
   const requests: MockRequest[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://localhost');
+    const url = new URL(
+      typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+      'http://localhost',
+    );
     const method = (init?.method ?? 'GET').toUpperCase();
     const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
     for (const [key, handler] of Object.entries(handlers)) {
@@ -94,10 +99,16 @@ export function installMockApi(handlers: MockHandlers): { requests: MockRequest[
           headers: { 'content-type': 'application/json' },
         });
       }
-      return new Response(JSON.stringify(reply), { status: 200, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify(reply), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     }
     requests.push({ method, path: url.pathname, params: {}, query: url.searchParams, body });
-    return new Response(JSON.stringify({ error: 'not_found', message: `no mock for ${method} ${url.pathname}` }), { status: 404 });
+    return new Response(
+      JSON.stringify({ error: 'not_found', message: `no mock for ${method} ${url.pathname}` }),
+      { status: 404 },
+    );
   });
   vi.stubGlobal('fetch', fetchMock);
   return { requests };

@@ -4,7 +4,9 @@ import type { ReactElement } from 'react';
 
 /** Renders with a fresh query client that never retries (tests see failures at once). */
 export function renderWithClient(ui: ReactElement): RenderResult & { client: QueryClient } {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  const client = new QueryClient({
+    defaultOptions: { queries: { retry: false }, mutations: { retry: false } },
+  });
   const result = render(<QueryClientProvider client={client}>{ui}</QueryClientProvider>);
   return { ...result, client };
 }

@@ -55,7 +55,8 @@ export class Activity {
 
   /** Replace the house quotes of a market with fresh ones around its latent probability. */
   requote(market: Market): void {
-    for (const order of this.liveQuotes(market.ticker)) this.engine.cancelOrder(this.engine.houseMakerId, order.orderId);
+    for (const order of this.liveQuotes(market.ticker))
+      this.engine.cancelOrder(this.engine.houseMakerId, order.orderId);
     this.quotes.set(market.ticker, []);
     for (let level = 1; level <= LEVELS_PER_SIDE; level += 1) {
       this.quote(market, 'bid', level);
@@ -85,7 +86,8 @@ export class Activity {
     });
     if (!posted.ok || posted.value.order.status !== 'resting') return;
     this.take(market, 'bid', price, 100);
-    if (posted.value.order.status === 'resting') this.engine.cancelOrder(this.engine.houseMakerId, posted.value.order.orderId);
+    if (posted.value.order.status === 'resting')
+      this.engine.cancelOrder(this.engine.houseMakerId, posted.value.order.orderId);
   }
 
   runUntil(now: EpochMs): void {
@@ -132,9 +134,16 @@ export class Activity {
   private placeForTarget(userId: string): void {
     const account = this.engine.getAccount(userId);
     if (!account || account.orders.filter((o) => o.status === 'resting').length >= 3) return;
-    const held = [...account.positions.values()].map((p) => this.engine.getMarket(p.ticker)).filter((m): m is Market => m?.status === 'active');
+    const held = [...account.positions.values()]
+      .map((p) => this.engine.getMarket(p.ticker))
+      .filter((m): m is Market => m?.status === 'active');
     const active = this.engine.listMarkets().filter((m) => m.status === 'active');
-    const market = held.length > 0 && this.prng.chance(0.7) ? this.prng.pick(held) : active.length > 0 ? this.prng.pick(active) : undefined;
+    const market =
+      held.length > 0 && this.prng.chance(0.7)
+        ? this.prng.pick(held)
+        : active.length > 0
+          ? this.prng.pick(active)
+          : undefined;
     if (!market) return;
     const side: BookSide = this.prng.chance(0.5) ? 'bid' : 'ask';
     const top = this.engine.topOfBook(market.ticker);
@@ -156,10 +165,13 @@ export class Activity {
     if (!account) return;
     const events = [...new Set([...account.positions.values()].map((p) => p.eventTicker))]
       .map((t) => this.engine.getEvent(t))
-      .filter((e) => e !== undefined && e.marketTickers.every((t) => this.engine.getMarket(t)?.status === 'active'));
+      .filter(
+        (e) => e !== undefined && e.marketTickers.every((t) => this.engine.getMarket(t)?.status === 'active'),
+      );
     const event = events.length > 0 ? this.prng.pick(events) : undefined;
     if (!event) return;
-    for (const ticker of event.marketTickers) this.engine.setCloseTime(ticker, this.engine.now() + 3 * 60_000);
+    for (const ticker of event.marketTickers)
+      this.engine.setCloseTime(ticker, this.engine.now() + 3 * 60_000);
   }
 
   private moveLatent(market: Market): void {
@@ -182,7 +194,8 @@ export class Activity {
     if (live.length >= LEVELS_PER_SIDE) {
       // Pull the quote farthest from the latent probability, or a random one.
       let victim = live[0];
-      for (const o of live) if (victim && Math.abs(o.price - market.latent) > Math.abs(victim.price - market.latent)) victim = o;
+      for (const o of live)
+        if (victim && Math.abs(o.price - market.latent) > Math.abs(victim.price - market.latent)) victim = o;
       if (this.prng.chance(0.3)) victim = this.prng.pick(live);
       if (victim) this.engine.cancelOrder(this.engine.houseMakerId, victim.orderId);
     }
@@ -192,7 +205,8 @@ export class Activity {
   private quote(market: Market, side: BookSide, level: number): void {
     const anchor = snapToGrid(market.latent, market.priceRanges);
     let price: Micros | null = anchor;
-    for (let i = 0; i < level && price !== null; i += 1) price = nextGridPrice(price, side === 'bid' ? -1 : 1, market.priceRanges);
+    for (let i = 0; i < level && price !== null; i += 1)
+      price = nextGridPrice(price, side === 'bid' ? -1 : 1, market.priceRanges);
     if (price === null) return;
     const result = this.engine.placeOrder(this.engine.houseMakerId, {
       ticker: market.ticker,

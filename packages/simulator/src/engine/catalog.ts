@@ -76,7 +76,9 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
   const events: EventData[] = [];
   const markets: Market[] = [];
 
-  const addSeries = (s: Omit<Series, 'lastUpdatedMs' | 'contractTermsUrl' | 'tags'> & { tags?: string[] }): void => {
+  const addSeries = (
+    s: Omit<Series, 'lastUpdatedMs' | 'contractTermsUrl' | 'tags'> & { tags?: string[] },
+  ): void => {
     series.push({
       ...s,
       tags: s.tags ?? [],
@@ -256,7 +258,8 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
     mutuallyExclusive: false,
     openMs: created,
     closeMs: fedClose,
-    rulesSecondary: 'The upper bound is read from the Federal Reserve implementation note published after the meeting.',
+    rulesSecondary:
+      'The upper bound is read from the Federal Reserve implementation note published after the meeting.',
     drafts: [3.25, 3.5, 3.75, 4.0, 4.25].map((rate, i) => ({
       suffix: `T${rate.toFixed(2)}`,
       yesSubTitle: `Above ${rate.toFixed(2)}%`,
@@ -298,7 +301,9 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
       floorStrike: rate,
       latent: [880_000, 610_000, 270_000, 64_000][i] ?? 500_000,
       // One market trades on a uniform tenth-of-a-cent grid, as some Kalshi markets do.
-      ...(i === 3 ? { priceLevelStructure: 'deci_cent', priceRanges: [{ start: 0, end: 1_000_000, step: 1_000 }] } : {}),
+      ...(i === 3
+        ? { priceLevelStructure: 'deci_cent', priceRanges: [{ start: 0, end: 1_000_000, step: 1_000 }] }
+        : {}),
     })),
   });
 
@@ -324,7 +329,8 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
     mutuallyExclusive: true,
     openMs: created,
     closeMs: presClose,
-    rulesSecondary: 'The winner is the party of the candidate who wins the Electoral College, as certified by Congress.',
+    rulesSecondary:
+      'The winner is the party of the candidate who wins the Electoral College, as certified by Congress.',
     drafts: [
       { suffix: 'D', name: 'Democratic', p: 505_000 },
       { suffix: 'R', name: 'Republican', p: 472_000 },
@@ -336,7 +342,9 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
       rulesPrimary: `If the ${c.name} nominee wins the 2028 United States presidential election, then the market resolves to Yes.`,
       strikeType: 'structured' as const,
       latent: c.p,
-      ...(c.suffix === 'O' ? { priceLevelStructure: 'tapered_deci_cent', priceRanges: DECI_CENT_TAPERED.map((r) => ({ ...r })) } : {}),
+      ...(c.suffix === 'O'
+        ? { priceLevelStructure: 'tapered_deci_cent', priceRanges: DECI_CENT_TAPERED.map((r) => ({ ...r })) }
+        : {}),
     })),
   });
   addSeries({
@@ -360,7 +368,8 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
     mutuallyExclusive: false,
     openMs: created,
     closeMs: shutClose,
-    rulesSecondary: 'A lapse in appropriations that causes OMB to direct agencies to execute shutdown plans counts.',
+    rulesSecondary:
+      'A lapse in appropriations that causes OMB to direct agencies to execute shutdown plans counts.',
     drafts: [
       {
         suffix: 'YES',
@@ -374,10 +383,34 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
   });
 
   // Sports: head-to-head games, two mutually exclusive markets each.
-  const games: { series: string; league: string; away: [string, string]; home: [string, string]; hoursAhead: number }[] = [
-    { series: 'KXNBAGAME', league: 'Pro Basketball', away: ['LAL', 'Los Angeles L'], home: ['BOS', 'Boston'], hoursAhead: 26 },
-    { series: 'KXNBAGAME', league: 'Pro Basketball', away: ['GSW', 'Golden State'], home: ['DEN', 'Denver'], hoursAhead: 28 },
-    { series: 'KXNFLGAME', league: 'Pro Football', away: ['KC', 'Kansas City'], home: ['BUF', 'Buffalo'], hoursAhead: 100 },
+  const games: {
+    series: string;
+    league: string;
+    away: [string, string];
+    home: [string, string];
+    hoursAhead: number;
+  }[] = [
+    {
+      series: 'KXNBAGAME',
+      league: 'Pro Basketball',
+      away: ['LAL', 'Los Angeles L'],
+      home: ['BOS', 'Boston'],
+      hoursAhead: 26,
+    },
+    {
+      series: 'KXNBAGAME',
+      league: 'Pro Basketball',
+      away: ['GSW', 'Golden State'],
+      home: ['DEN', 'Denver'],
+      hoursAhead: 28,
+    },
+    {
+      series: 'KXNFLGAME',
+      league: 'Pro Football',
+      away: ['KC', 'Kansas City'],
+      home: ['BUF', 'Buffalo'],
+      hoursAhead: 100,
+    },
   ];
   const sportsSeries = new Set<string>();
   for (const g of games) {
@@ -407,7 +440,8 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
       mutuallyExclusive: true,
       openMs: created,
       closeMs: start + 14 * DAY,
-      rulesSecondary: 'If the game is postponed, the market stays open until the rescheduled game finishes (within two weeks).',
+      rulesSecondary:
+        'If the game is postponed, the market stays open until the rescheduled game finishes (within two weeks).',
       drafts: [
         { team: g.away, p: 1_000_000 - homeP },
         { team: g.home, p: homeP },
@@ -421,6 +455,8 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
       })),
     });
   }
-  for (const m of markets) if (m.canCloseEarly) m.earlyCloseCondition = 'This market will close and expire after a winner is declared.';
+  for (const m of markets)
+    if (m.canCloseEarly)
+      m.earlyCloseCondition = 'This market will close and expire after a winner is declared.';
   return { series, events, markets };
 }

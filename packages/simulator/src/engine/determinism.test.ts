@@ -28,7 +28,11 @@ function run(seed: number): string {
   }
   clock.advance(5_000);
   engine.tick();
-  return JSON.stringify({ fills: trader.fills.map(fillJson), orders: trader.orders.map(orderJson), trades: engine.listTrades().length });
+  return JSON.stringify({
+    fills: trader.fills.map(fillJson),
+    orders: trader.orders.map(orderJson),
+    trades: engine.listTrades().length,
+  });
 }
 
 describe('determinism', () => {

@@ -10,7 +10,14 @@ const D = 1_000_000; // one dollar in micro-dollars
 function setup(): { engine: Engine; clock: ManualClock; market: Market; alice: Account; bob: Account } {
   const clock = new ManualClock(START);
   const engine = new Engine({ seed: 7, clock, initialQuotes: false });
-  const market = engine.listMarkets().find((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent' && m.seriesTicker.startsWith('KXHIGH'));
+  const market = engine
+    .listMarkets()
+    .find(
+      (m) =>
+        m.status === 'active' &&
+        m.priceLevelStructure === 'linear_cent' &&
+        m.seriesTicker.startsWith('KXHIGH'),
+    );
   if (!market) throw new Error('no market');
   const alice = engine.createAccount({ cash: 1_000 * D });
   const bob = engine.createAccount({ cash: 1_000 * D });
@@ -63,7 +70,11 @@ describe('matching', () => {
     const carol = engine.createAccount({ cash: 100 * D });
     const first = place(engine, bob.userId, order(market, { side: 'ask', price: 520_000, count: 100 }));
     place(engine, carol.userId, order(market, { side: 'ask', price: 520_000, count: 100 }));
-    const taker = place(engine, alice.userId, order(market, { side: 'bid', price: 990_000, count: 100, timeInForce: 'immediate_or_cancel' }));
+    const taker = place(
+      engine,
+      alice.userId,
+      order(market, { side: 'bid', price: 990_000, count: 100, timeInForce: 'immediate_or_cancel' }),
+    );
     expect(taker.fillCount).toBe(100);
     expect(taker.averageFillPrice).toBe(520_000);
     expect(taker.averageFeePaid).toBe(17_500);
@@ -83,7 +94,11 @@ describe('matching', () => {
     expect(gtc.fillCount).toBe(150);
     expect(gtc.remainingCount).toBe(250);
     expect(engine.topOfBook(market.ticker).bid).toBe(600_000);
-    const ioc = place(engine, bob.userId, order(market, { side: 'ask', price: 610_000, count: 100, timeInForce: 'immediate_or_cancel' }));
+    const ioc = place(
+      engine,
+      bob.userId,
+      order(market, { side: 'ask', price: 610_000, count: 100, timeInForce: 'immediate_or_cancel' }),
+    );
     expect(ioc.fillCount).toBe(0);
     expect(ioc.order.status).toBe('canceled');
   });
@@ -111,10 +126,18 @@ describe('matching', () => {
   it('refuses a reused client_order_id, also after the first order was canceled', () => {
     const { engine, market, alice } = setup();
     const first = place(engine, alice.userId, order(market, { price: 10_000, clientOrderId: 'abc' }));
-    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000, clientOrderId: 'abc' }))).toEqual({ ok: false, error: { code: 'order_already_exists' } });
+    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000, clientOrderId: 'abc' }))).toEqual({
+      ok: false,
+      error: { code: 'order_already_exists' },
+    });
     expect(engine.cancelOrder(alice.userId, first.order.orderId).ok).toBe(true);
-    expect(engine.cancelOrder(alice.userId, first.order.orderId)).toEqual({ ok: false, error: { code: 'not_found' } });
-    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000, clientOrderId: 'abc' })).ok).toBe(false);
+    expect(engine.cancelOrder(alice.userId, first.order.orderId)).toEqual({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000, clientOrderId: 'abc' })).ok).toBe(
+      false,
+    );
   });
 
   it('self-trade prevention taker_at_cross cancels the taker: fill 0, remaining 0, resting order kept', () => {
@@ -129,19 +152,29 @@ describe('matching', () => {
 
   it('rejects an absurdly large count with invalid_order_size instead of throwing', () => {
     const { engine, market, alice } = setup();
-    expect(engine.placeOrder(alice.userId, order(market, { count: 9_000_000_000_000_000 }))).toEqual({ ok: false, error: { code: 'invalid_order_size' } });
+    expect(engine.placeOrder(alice.userId, order(market, { count: 9_000_000_000_000_000 }))).toEqual({
+      ok: false,
+      error: { code: 'invalid_order_size' },
+    });
   });
 
   it('rejects an order the balance cannot pay for with insufficient_balance', () => {
     const { engine, market } = setup();
     const poor = engine.createAccount({ cash: 1 * D });
-    expect(engine.placeOrder(poor.userId, order(market, { price: 500_000, count: 300 }))).toEqual({ ok: false, error: { code: 'insufficient_balance' } });
+    expect(engine.placeOrder(poor.userId, order(market, { price: 500_000, count: 300 }))).toEqual({
+      ok: false,
+      error: { code: 'insufficient_balance' },
+    });
   });
 
   it('fill-or-kill without enough liquidity fills nothing', () => {
     const { engine, market, alice, bob } = setup();
     place(engine, bob.userId, order(market, { side: 'ask', price: 500_000, count: 100 }));
-    const fok = place(engine, alice.userId, order(market, { price: 500_000, count: 200, timeInForce: 'fill_or_kill' }));
+    const fok = place(
+      engine,
+      alice.userId,
+      order(market, { price: 500_000, count: 200, timeInForce: 'fill_or_kill' }),
+    );
     expect(fok.fillCount).toBe(0);
     expect(fok.order.status).toBe('canceled');
   });
@@ -153,7 +186,11 @@ describe('fill-or-kill and self-trade prevention', () => {
     place(engine, bob.userId, order(market, { side: 'ask', price: 400_000, count: 100 }));
     place(engine, alice.userId, order(market, { side: 'ask', price: 450_000, count: 100 }));
     place(engine, bob.userId, order(market, { side: 'ask', price: 500_000, count: 100 }));
-    const fok = place(engine, alice.userId, order(market, { price: 500_000, count: 200, timeInForce: 'fill_or_kill' }));
+    const fok = place(
+      engine,
+      alice.userId,
+      order(market, { price: 500_000, count: 200, timeInForce: 'fill_or_kill' }),
+    );
     expect(fok.fillCount).toBe(0);
     expect(fok.order.status).toBe('canceled');
     expect(alice.positions.get(market.ticker)?.position ?? 0).toBe(0);
@@ -166,7 +203,10 @@ describe('pause', () => {
     const resting = place(engine, alice.userId, order(market, { price: 100_000 }));
     expect(alice.reserved).toBe(100_000);
     expect(engine.pauseMarket(market.ticker, true).ok).toBe(true);
-    expect(engine.placeOrder(alice.userId, order(market, { price: 100_000 }))).toMatchObject({ ok: false, error: { code: 'market_inactive' } });
+    expect(engine.placeOrder(alice.userId, order(market, { price: 100_000 }))).toMatchObject({
+      ok: false,
+      error: { code: 'market_inactive' },
+    });
     expect(resting.order.status).toBe('resting');
     expect(engine.pauseMarket(market.ticker, false).ok).toBe(true);
     expect(market.status).toBe('active');
@@ -180,17 +220,27 @@ describe('order options', () => {
     const { engine, market, alice, bob } = setup();
     place(engine, bob.userId, order(market, { side: 'ask', price: 400_000, count: 300 }));
     place(engine, alice.userId, order(market, { side: 'bid', price: 400_000, count: 300 }));
-    expect(engine.placeOrder(alice.userId, order(market, { side: 'bid', price: 100_000, reduceOnly: true }))).toEqual({
+    expect(
+      engine.placeOrder(alice.userId, order(market, { side: 'bid', price: 100_000, reduceOnly: true })),
+    ).toEqual({
       ok: false,
       error: { code: 'invalid_order', details: 'reduce only order would increase position' },
     });
-    const reducing = place(engine, alice.userId, order(market, { side: 'ask', price: 900_000, count: 1_000, reduceOnly: true }));
+    const reducing = place(
+      engine,
+      alice.userId,
+      order(market, { side: 'ask', price: 900_000, count: 1_000, reduceOnly: true }),
+    );
     expect(reducing.order.initial).toBe(300);
   });
 
   it('expires a good-till-canceled order at its expiration time', () => {
     const { engine, clock, market, alice } = setup();
-    const resting = place(engine, alice.userId, order(market, { price: 10_000, expirationMs: START + 60_000 }));
+    const resting = place(
+      engine,
+      alice.userId,
+      order(market, { price: 10_000, expirationMs: START + 60_000 }),
+    );
     clock.advance(59_000);
     engine.tick();
     expect(resting.order.status).toBe('resting');
@@ -198,7 +248,9 @@ describe('order options', () => {
     engine.tick();
     expect(resting.order.status).toBe('canceled');
     expect(alice.reserved).toBe(0);
-    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000, expirationMs: START }))).toMatchObject({ ok: false, error: { code: 'invalid_order' } });
+    expect(
+      engine.placeOrder(alice.userId, order(market, { price: 10_000, expirationMs: START })),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_order' } });
   });
 
   it('charges makers on a quadratic_with_maker_fees series', () => {
@@ -216,15 +268,24 @@ describe('order options', () => {
     const resting = place(engine, alice.userId, order(market, { price: 10_000 }));
     engine.closeMarket(market.ticker);
     expect(resting.order.status).toBe('canceled');
-    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000 }))).toEqual({ ok: false, error: { code: 'market_inactive' } });
+    expect(engine.placeOrder(alice.userId, order(market, { price: 10_000 }))).toEqual({
+      ok: false,
+      error: { code: 'market_inactive' },
+    });
   });
 
   it('answers a cancel after close with market_inactive, not not_found', () => {
     const { engine, market, alice } = setup();
     const resting = place(engine, alice.userId, order(market, { price: 10_000 }));
     engine.closeMarket(market.ticker);
-    expect(engine.cancelOrder(alice.userId, resting.order.orderId)).toEqual({ ok: false, error: { code: 'market_inactive' } });
-    expect(engine.cancelOrder(alice.userId, 'no-such-order')).toEqual({ ok: false, error: { code: 'not_found' } });
+    expect(engine.cancelOrder(alice.userId, resting.order.orderId)).toEqual({
+      ok: false,
+      error: { code: 'market_inactive' },
+    });
+    expect(engine.cancelOrder(alice.userId, 'no-such-order')).toEqual({
+      ok: false,
+      error: { code: 'not_found' },
+    });
   });
 });
 
@@ -232,7 +293,15 @@ describe('price moves', () => {
   it('a jump fills resting orders it passes through and prints the last trade at the new price', () => {
     const clock = new ManualClock(START);
     const engine = new Engine({ seed: 7, clock });
-    const market = engine.listMarkets().find((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent' && m.latent > 200_000 && m.latent < 600_000);
+    const market = engine
+      .listMarkets()
+      .find(
+        (m) =>
+          m.status === 'active' &&
+          m.priceLevelStructure === 'linear_cent' &&
+          m.latent > 200_000 &&
+          m.latent < 600_000,
+      );
     if (!market) throw new Error('no market');
     const alice = engine.createAccount({ cash: 1_000 * D });
     const top = engine.topOfBook(market.ticker);
@@ -280,12 +349,18 @@ describe('positions', () => {
     place(engine, alice.userId, order(market, { side: 'ask', price: 950_000, count: 1_000 })); // closes: free
     expect(alice.reserved).toBe(0);
     // A second ask of 10 would open 10 NO at 0.90 = $9: more than the $5 there is.
-    expect(engine.placeOrder(alice.userId, order(market, { side: 'ask', price: 100_000, count: 1_000 }))).toMatchObject({ ok: false, error: { code: 'insufficient_balance' } });
+    expect(
+      engine.placeOrder(alice.userId, order(market, { side: 'ask', price: 100_000, count: 1_000 })),
+    ).toMatchObject({ ok: false, error: { code: 'insufficient_balance' } });
     // At 0.60 it opens 10 NO at 0.40 = $4. Being the better ask, it now takes the closing role,
     // and the 0.95 ask holds back 10 x 0.05 for the NO it would open.
     place(engine, alice.userId, order(market, { side: 'ask', price: 600_000, count: 1_000 }));
     expect(alice.reserved).toBe(500_000);
-    place(engine, bob.userId, order(market, { side: 'bid', price: 950_000, count: 2_000, timeInForce: 'immediate_or_cancel' }));
+    place(
+      engine,
+      bob.userId,
+      order(market, { side: 'bid', price: 950_000, count: 2_000, timeInForce: 'immediate_or_cancel' }),
+    );
     expect(alice.positions.get(market.ticker)?.position).toBe(-1_000);
     expect(alice.reserved).toBe(0);
     expect(alice.cash).toBe(5 * D + 6 * D - 500_000);
@@ -298,7 +373,11 @@ describe('positions', () => {
     const resting = place(engine, alice.userId, order(market, { side: 'ask', price: 900_000, count: 1_000 }));
     expect(resting.order.reserved).toBe(0);
     place(engine, bob.userId, order(market, { side: 'bid', price: 400_000, count: 1_000 }));
-    place(engine, alice.userId, order(market, { side: 'ask', price: 400_000, count: 1_000, timeInForce: 'immediate_or_cancel' }));
+    place(
+      engine,
+      alice.userId,
+      order(market, { side: 'ask', price: 400_000, count: 1_000, timeInForce: 'immediate_or_cancel' }),
+    );
     expect(alice.positions.get(market.ticker)?.position).toBe(0);
     expect(resting.order.reserved).toBe(1 * D); // 10 NO at 0.10 if it fills now
     expect(alice.reserved).toBe(1 * D);
@@ -314,7 +393,13 @@ describe('positions', () => {
     expect(engine.settleMarket(market.ticker, 'no').ok).toBe(true);
     expect(alice.positions.has(market.ticker)).toBe(false);
     expect(alice.cash - cashBefore).toBe(3_500_000);
-    expect(alice.settlements[0]).toMatchObject({ marketResult: 'no', noCount: 350, noTotalCost: 2_450_000, revenueCents: 350, valueCents: 0 });
+    expect(alice.settlements[0]).toMatchObject({
+      marketResult: 'no',
+      noCount: 350,
+      noTotalCost: 2_450_000,
+      revenueCents: 350,
+      valueCents: 0,
+    });
     expect(bob.settlements[0]).toMatchObject({ yesCount: 350, revenueCents: 0 });
     expect(engine.getMarket(market.ticker)?.status).toBe('finalized');
   });

@@ -84,7 +84,8 @@ export class Engine {
     this.ids = new Prng(`${String(options.seed)}:ids`);
     const startMs = options.clock.now();
     this.lastTickMs = startMs;
-    this.autoDetermineAfterMs = options.autoDetermineAfterMs === undefined ? 30_000 : options.autoDetermineAfterMs;
+    this.autoDetermineAfterMs =
+      options.autoDetermineAfterMs === undefined ? 30_000 : options.autoDetermineAfterMs;
     const catalog = buildCatalog({
       startMs,
       prng: new Prng(`${String(options.seed)}:catalog`),
@@ -99,7 +100,11 @@ export class Engine {
     }
     this.houseMakerId = this.createAccount({ cash: 1_000_000_000 * ONE_DOLLAR, isHouse: true }).userId;
     this.houseTakerId = this.createAccount({ cash: 1_000_000_000 * ONE_DOLLAR, isHouse: true }).userId;
-    this.activity = new Activity(this, new Prng(`${String(options.seed)}:activity`), options.activity ?? null);
+    this.activity = new Activity(
+      this,
+      new Prng(`${String(options.seed)}:activity`),
+      options.activity ?? null,
+    );
     if (options.initialQuotes !== false) this.activity.quoteAll();
   }
 
@@ -215,17 +220,22 @@ export class Engine {
     const book = this.books.get(input.ticker);
     if (!market || !book) return fail('market_not_found');
     if (market.status !== 'active') return fail('market_inactive');
-    if (!Number.isSafeInteger(input.count) || input.count <= 0 || input.count > MAX_ORDER_COUNT) return fail('invalid_order_size');
+    if (!Number.isSafeInteger(input.count) || input.count <= 0 || input.count > MAX_ORDER_COUNT)
+      return fail('invalid_order_size');
     if (!isOnGrid(input.price, market.priceRanges)) return fail('invalid_price');
     const clientOrderId = input.clientOrderId ?? '';
-    if (clientOrderId !== '' && account.clientOrderIds.has(clientOrderId)) return fail('order_already_exists');
+    if (clientOrderId !== '' && account.clientOrderIds.has(clientOrderId))
+      return fail('order_already_exists');
     const expirationMs = input.expirationMs ?? null;
     if (expirationMs !== null) {
-      if (input.timeInForce !== 'good_till_canceled') return fail('invalid_order', 'expiration_time requires good_till_canceled');
+      if (input.timeInForce !== 'good_till_canceled')
+        return fail('invalid_order', 'expiration_time requires good_till_canceled');
       if (expirationMs <= now) return fail('invalid_order', 'expiration_time is in the past');
     }
     const opposite = input.side === 'bid' ? book.bestAsk() : book.bestBid();
-    const crosses = opposite !== undefined && (input.side === 'bid' ? opposite.price <= input.price : opposite.price >= input.price);
+    const crosses =
+      opposite !== undefined &&
+      (input.side === 'bid' ? opposite.price <= input.price : opposite.price >= input.price);
     if (input.postOnly && crosses) return fail('invalid_order', 'post only cross');
 
     let count = input.count;
@@ -238,18 +248,36 @@ export class Engine {
     if (!account.isHouse) {
       // The part of the position already promised to this account's resting orders on the same
       // side cannot be closed again: counting it twice let cash go negative.
-      const closable = Math.max(0, (input.side === 'bid' ? -held : held) - this.restingCount(account, book, input.side));
+      const closable = Math.max(
+        0,
+        (input.side === 'bid' ? -held : held) - this.restingCount(account, book, input.side),
+      );
       const opening = Math.max(0, count - closable);
-      const required = notional(input.side === 'bid' ? input.price : ONE_DOLLAR - input.price, opening) + tradeFee({ price: input.price, count, isTaker: true });
+      const required =
+        notional(input.side === 'bid' ? input.price : ONE_DOLLAR - input.price, opening) +
+        tradeFee({ price: input.price, count, isTaker: true });
       if (account.cash - account.reserved < required) return fail('insufficient_balance');
     }
-    if (input.timeInForce === 'fill_or_kill' && this.matchable(book, userId, input.side, input.price, input.selfTradePrevention) < count) {
+    if (
+      input.timeInForce === 'fill_or_kill' &&
+      this.matchable(book, userId, input.side, input.price, input.selfTradePrevention) < count
+    ) {
       const order = this.newOrder(account, input, count, clientOrderId, now);
       order.status = 'canceled';
       order.remaining = 0;
       this.recordOrder(account, order);
       this.emit({ kind: 'order', userId, order });
-      return { ok: true, value: { order, fillCount: 0, remainingCount: 0, averageFillPrice: null, averageFeePaid: null, tsMs: now } };
+      return {
+        ok: true,
+        value: {
+          order,
+          fillCount: 0,
+          remainingCount: 0,
+          averageFillPrice: null,
+          averageFeePaid: null,
+          tsMs: now,
+        },
+      };
     }
 
     const order = this.newOrder(account, input, count, clientOrderId, now);
@@ -283,7 +311,15 @@ export class Engine {
       book.half(order.side).add(order);
       this.reserveResting(account, market.ticker, book);
       if (order.expirationMs !== null) this.expiring.add(order);
-      this.emit({ kind: 'book_delta', market, side: order.side, price: order.price, delta: order.remaining, tsMs: now, order });
+      this.emit({
+        kind: 'book_delta',
+        market,
+        side: order.side,
+        price: order.price,
+        delta: order.remaining,
+        tsMs: now,
+        order,
+      });
     } else {
       order.status = order.remaining === 0 && !stopped ? 'executed' : 'canceled';
       order.remaining = 0;
@@ -321,7 +357,13 @@ export class Engine {
     return { ok: true, value: { order, reducedBy, tsMs: now } };
   }
 
-  private newOrder(account: Account, input: CreateOrderInput, count: Centis, clientOrderId: string, now: EpochMs): Order {
+  private newOrder(
+    account: Account,
+    input: CreateOrderInput,
+    count: Centis,
+    clientOrderId: string,
+    now: EpochMs,
+  ): Order {
     this.seq += 1;
     return {
       orderId: this.ids.uuid(),
@@ -365,7 +407,8 @@ export class Engine {
   /** Contracts this account has resting on `side` of `book`. */
   private restingCount(account: Account, book: OrderBook, side: BookSide): Centis {
     let total = 0;
-    for (const level of book.half(side).bestFirst()) for (const o of level.orders) if (o.userId === account.userId) total += o.remaining;
+    for (const level of book.half(side).bestFirst())
+      for (const o of level.orders) if (o.userId === account.userId) total += o.remaining;
     return total;
   }
 
@@ -394,7 +437,13 @@ export class Engine {
   }
 
   /** What an incoming order could fill; taker_at_cross matching stops at the account's own first resting order. */
-  private matchable(book: OrderBook, userId: string, side: BookSide, price: Micros, selfTradePrevention: Order['selfTradePrevention']): Centis {
+  private matchable(
+    book: OrderBook,
+    userId: string,
+    side: BookSide,
+    price: Micros,
+    selfTradePrevention: Order['selfTradePrevention'],
+  ): Centis {
     let total = 0;
     for (const level of book.half(side === 'bid' ? 'ask' : 'bid').bestFirst()) {
       if (side === 'bid' ? level.price > price : level.price < price) break;
@@ -421,13 +470,28 @@ export class Engine {
     this.expiring.delete(order);
     this.forgetIfHouse(account, order);
     this.reserveResting(account, market.ticker, book);
-    this.emit({ kind: 'book_delta', market, side: order.side, price: order.price, delta: -removed, tsMs: now, order });
+    this.emit({
+      kind: 'book_delta',
+      market,
+      side: order.side,
+      price: order.price,
+      delta: -removed,
+      tsMs: now,
+      order,
+    });
     this.emit({ kind: 'order', userId: order.userId, order });
     this.maybeEmitTicker(market, now);
   }
 
   /** One match between the incoming order and a resting order, at the resting price. Returns the taker fee. */
-  private executeTrade(args: { market: Market; book: OrderBook; taker: Order; maker: Order; count: Centis; now: EpochMs }): Micros {
+  private executeTrade(args: {
+    market: Market;
+    book: OrderBook;
+    taker: Order;
+    maker: Order;
+    count: Centis;
+    now: EpochMs;
+  }): Micros {
     const { market, book, taker, maker, count, now } = args;
     const price = maker.price;
     const takerAccount = this.accounts.get(taker.userId);
@@ -436,11 +500,17 @@ export class Engine {
     const series = this.series.get(market.seriesTicker);
     const multiplier = series?.feeMultiplier ?? 1;
     const takerFee = tradeFee({ price, count, isTaker: true, multiplier });
-    const makerFee = series?.feeType === 'quadratic_with_maker_fees' ? tradeFee({ price, count, isTaker: false, multiplier }) : 0;
+    const makerFee =
+      series?.feeType === 'quadratic_with_maker_fees'
+        ? tradeFee({ price, count, isTaker: false, multiplier })
+        : 0;
 
     // The maker's reservation shrinks with its resting quantity.
     const makerRemainingBefore = maker.remaining;
-    const released = count === makerRemainingBefore ? maker.reserved : mulDivRound(maker.reserved, count, makerRemainingBefore);
+    const released =
+      count === makerRemainingBefore
+        ? maker.reserved
+        : mulDivRound(maker.reserved, count, makerRemainingBefore);
     maker.reserved -= released;
     makerAccount.reserved -= released;
     maker.remaining -= count;
@@ -455,7 +525,15 @@ export class Engine {
     taker.filled += count;
 
     this.seq += 1;
-    const trade: Trade = { tradeId: this.ids.uuid(), ticker: market.ticker, yesPrice: price, count, takerSide: taker.side, createdMs: now, seq: this.seq };
+    const trade: Trade = {
+      tradeId: this.ids.uuid(),
+      ticker: market.ticker,
+      yesPrice: price,
+      count,
+      takerSide: taker.side,
+      createdMs: now,
+      seq: this.seq,
+    };
     this.trades.push(trade);
     if (this.trades.length > MAX_TRADES_KEPT + 5_000) this.trades.splice(0, 5_000);
     market.volume += count;
@@ -465,21 +543,51 @@ export class Engine {
     market.dollarVolume += notional(price, count);
     market.updatedMs = now;
 
-    const oiBefore = this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
+    const oiBefore =
+      this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
     const takerCost = notional(taker.side === 'bid' ? price : ONE_DOLLAR - price, count);
     const makerCost = notional(maker.side === 'bid' ? price : ONE_DOLLAR - price, count);
     taker.takerFillCost += takerCost;
     taker.takerFees += takerFee;
     maker.makerFillCost += makerCost;
     maker.makerFees += makerFee;
-    const takerFill = this.applyFill({ account: takerAccount, market, order: taker, yesPrice: price, count, fee: takerFee, isTaker: true, tradeId: trade.tradeId, now });
-    const makerFill = this.applyFill({ account: makerAccount, market, order: maker, yesPrice: price, count, fee: makerFee, isTaker: false, tradeId: trade.tradeId, now });
+    const takerFill = this.applyFill({
+      account: takerAccount,
+      market,
+      order: taker,
+      yesPrice: price,
+      count,
+      fee: takerFee,
+      isTaker: true,
+      tradeId: trade.tradeId,
+      now,
+    });
+    const makerFill = this.applyFill({
+      account: makerAccount,
+      market,
+      order: maker,
+      yesPrice: price,
+      count,
+      fee: makerFee,
+      isTaker: false,
+      tradeId: trade.tradeId,
+      now,
+    });
     this.reserveResting(takerAccount, market.ticker, book);
     this.reserveResting(makerAccount, market.ticker, book);
-    const oiAfter = this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
+    const oiAfter =
+      this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
     market.openInterest += oiAfter - oiBefore;
 
-    this.emit({ kind: 'book_delta', market, side: maker.side, price, delta: -count, tsMs: now, order: maker });
+    this.emit({
+      kind: 'book_delta',
+      market,
+      side: maker.side,
+      price,
+      delta: -count,
+      tsMs: now,
+      order: maker,
+    });
     this.emit({ kind: 'trade', market, trade });
     this.emitFillAndPosition(takerAccount, market, takerFill, now);
     this.emitFillAndPosition(makerAccount, market, makerFill, now);
@@ -541,8 +649,12 @@ export class Engine {
     if (closeCount > 0) {
       // Each netted YES+NO pair returns $1; the contracts bought here cost sidePrice.
       const proceeds = closeCount * MICROS_PER_CENTI_PAYOUT - notional(sidePrice, closeCount);
-      const removed = closeCount === held ? position.exposure : mulDivRound(position.exposure, closeCount, held);
-      const feeRemoved = closeCount === held ? position.positionFeeCost : mulDivRound(position.positionFeeCost, closeCount, held);
+      const removed =
+        closeCount === held ? position.exposure : mulDivRound(position.exposure, closeCount, held);
+      const feeRemoved =
+        closeCount === held
+          ? position.positionFeeCost
+          : mulDivRound(position.positionFeeCost, closeCount, held);
       position.exposure -= removed;
       position.positionFeeCost -= feeRemoved;
       position.realizedPnl += proceeds - removed;
@@ -593,7 +705,8 @@ export class Engine {
     if (now < this.lastTickMs) return;
     this.lastTickMs = now;
     if (this.expiring.size > 0) {
-      for (const order of [...this.expiring]) if (order.expirationMs !== null && order.expirationMs <= now) this.cancelResting(order, now);
+      for (const order of [...this.expiring])
+        if (order.expirationMs !== null && order.expirationMs <= now) this.cancelResting(order, now);
     }
     for (const market of this.marketList) {
       switch (market.status) {
@@ -608,10 +721,15 @@ export class Engine {
           if (now >= market.closeMs) this.close(market, now);
           break;
         case 'closed':
-          if (this.autoDetermineAfterMs !== null && now >= market.closeMs + this.autoDetermineAfterMs) this.autoDetermine(market);
+          if (this.autoDetermineAfterMs !== null && now >= market.closeMs + this.autoDetermineAfterMs)
+            this.autoDetermine(market);
           break;
         case 'determined':
-          if (market.determinationMs !== null && now >= market.determinationMs + market.settlementTimerSeconds * 1000) this.settle(market, now);
+          if (
+            market.determinationMs !== null &&
+            now >= market.determinationMs + market.settlementTimerSeconds * 1000
+          )
+            this.settle(market, now);
           break;
         default:
           break;
@@ -631,7 +749,8 @@ export class Engine {
     if (!book) return;
     for (const side of ['bid', 'ask'] as const) {
       const half = book.half(side);
-      for (const level of [...half.bestFirst()]) for (const order of [...level.orders]) this.cancelResting(order, now);
+      for (const level of [...half.bestFirst()])
+        for (const order of [...level.orders]) this.cancelResting(order, now);
     }
   }
 
@@ -640,8 +759,13 @@ export class Engine {
     const event = this.events.get(market.eventTicker);
     const rng = new Prng(`${String(this.seed)}:result:${market.eventTicker}`);
     if (event?.mutuallyExclusive) {
-      const siblings = event.marketTickers.map((t) => this.markets.get(t)).filter((m): m is Market => m !== undefined);
-      if (siblings.some((m) => m.status === 'active' || m.status === 'inactive' || m.status === 'initialized')) return;
+      const siblings = event.marketTickers
+        .map((t) => this.markets.get(t))
+        .filter((m): m is Market => m !== undefined);
+      if (
+        siblings.some((m) => m.status === 'active' || m.status === 'inactive' || m.status === 'initialized')
+      )
+        return;
       const undetermined = siblings.filter((m) => m.status === 'closed');
       const alreadyWon = siblings.some((m) => m.result === 'yes');
       let winner: Market | undefined;
@@ -678,7 +802,8 @@ export class Engine {
   closeMarket(ticker: string): EngineResult<Market> {
     const market = this.markets.get(ticker);
     if (!market) return fail('market_not_found');
-    if (market.status === 'closed' || market.status === 'determined' || market.status === 'finalized') return { ok: true, value: market };
+    if (market.status === 'closed' || market.status === 'determined' || market.status === 'finalized')
+      return { ok: true, value: market };
     const now = this.now();
     market.closeMs = now;
     this.emit({ kind: 'lifecycle', market, eventType: 'close_date_updated', tsMs: now });
@@ -708,7 +833,8 @@ export class Engine {
   determineMarket(ticker: string, result: 'yes' | 'no'): EngineResult<Market> {
     const market = this.markets.get(ticker);
     if (!market) return fail('market_not_found');
-    if (market.status === 'determined' || market.status === 'finalized') return fail('invalid_order', 'market already determined');
+    if (market.status === 'determined' || market.status === 'finalized')
+      return fail('invalid_order', 'market already determined');
     const now = this.now();
     if (market.status !== 'closed') {
       market.closeMs = Math.min(market.closeMs, now);
@@ -745,7 +871,8 @@ export class Engine {
     for (const account of this.accounts.values()) {
       const position = account.positions.get(market.ticker);
       if (!position) continue;
-      const isWinner = (position.position > 0 && result === 'yes') || (position.position < 0 && result === 'no');
+      const isWinner =
+        (position.position > 0 && result === 'yes') || (position.position < 0 && result === 'no');
       const held = Math.abs(position.position);
       const revenue = isWinner ? held * MICROS_PER_CENTI_PAYOUT : 0;
       account.cash += revenue;
@@ -825,7 +952,15 @@ export class Engine {
       state = [-1, -1, -1, -1, -1, -1, -1];
       this.tickerState.set(market.ticker, state);
     }
-    const next = [top.bid, top.bidSize, top.ask, top.askSize, market.lastPrice, market.volume, market.openInterest];
+    const next = [
+      top.bid,
+      top.bidSize,
+      top.ask,
+      top.askSize,
+      market.lastPrice,
+      market.volume,
+      market.openInterest,
+    ];
     let changed = false;
     for (let i = 0; i < next.length; i += 1) {
       if (state[i] !== next[i]) {

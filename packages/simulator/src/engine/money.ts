@@ -43,7 +43,11 @@ export function snapToGrid(price: Micros, ranges: readonly PriceRange[]): Micros
 }
 
 /** The next grid price above (`direction` 1) or below (-1) `price`, or null at the edge. */
-export function nextGridPrice(price: Micros, direction: 1 | -1, ranges: readonly PriceRange[]): Micros | null {
+export function nextGridPrice(
+  price: Micros,
+  direction: 1 | -1,
+  ranges: readonly PriceRange[],
+): Micros | null {
   const step = direction === 1 ? stepAt(price, ranges) : stepAt(price - 1, ranges);
   const next = price + direction * step;
   return isOnGrid(next, ranges) ? next : null;
@@ -61,11 +65,20 @@ const MAKER_EXTRA_DIVISOR = 4n;
  *   m * 7 * count * price * (1e6 - price) / 1e12   (taker), and a further / 4 (maker).
  * The product reaches ~1e22, beyond 2^53, so it is computed in BigInt.
  */
-export function tradeFee(args: { price: Micros; count: Centis; isTaker: boolean; multiplier?: number }): Micros {
+export function tradeFee(args: {
+  price: Micros;
+  count: Centis;
+  isTaker: boolean;
+  multiplier?: number;
+}): Micros {
   const { price, count, isTaker } = args;
   const multiplier = BigInt(args.multiplier ?? 1);
   const numerator =
-    (isTaker ? TAKER_NUMERATOR : MAKER_NUMERATOR) * multiplier * BigInt(count) * BigInt(price) * BigInt(ONE_DOLLAR - price);
+    (isTaker ? TAKER_NUMERATOR : MAKER_NUMERATOR) *
+    multiplier *
+    BigInt(count) *
+    BigInt(price) *
+    BigInt(ONE_DOLLAR - price);
   const denominator = 1_000_000_000_000n * (isTaker ? 1n : MAKER_EXTRA_DIVISOR);
   const units = (numerator + denominator - 1n) / denominator;
   return Number(units) * FEE_UNIT;
@@ -78,6 +91,7 @@ export function mulDivRound(a: number, b: number, c: number): number {
   const whole = product / divisor;
   const rem = product - whole * divisor;
   const twice = (rem < 0n ? -rem : rem) * 2n;
-  const rounded = twice >= (divisor < 0n ? -divisor : divisor) ? whole + (product < 0n !== divisor < 0n ? -1n : 1n) : whole;
+  const rounded =
+    twice >= (divisor < 0n ? -divisor : divisor) ? whole + (product < 0n !== divisor < 0n ? -1n : 1n) : whole;
   return Number(rounded);
 }

@@ -253,11 +253,20 @@ export interface EngineError {
 
 export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: EngineError };
 
-export type LifecycleEventType = 'created' | 'activated' | 'deactivated' | 'close_date_updated' | 'determined' | 'settled';
+export type LifecycleEventType =
+  'created' | 'activated' | 'deactivated' | 'close_date_updated' | 'determined' | 'settled';
 
 /** Everything observable that happened, in order. The server turns these into WS messages. */
 export type EngineEvent =
-  | { kind: 'book_delta'; market: Market; side: BookSide; price: Micros; delta: Centis; tsMs: EpochMs; order: Order }
+  | {
+      kind: 'book_delta';
+      market: Market;
+      side: BookSide;
+      price: Micros;
+      delta: Centis;
+      tsMs: EpochMs;
+      order: Order;
+    }
   | { kind: 'trade'; market: Market; trade: Trade }
   | { kind: 'fill'; userId: string; market: Market; fill: Fill }
   | { kind: 'position'; userId: string; market: Market; position: Position; tsMs: EpochMs }

@@ -16,12 +16,28 @@ import type { BookSide, Market } from '../engine/types.js';
 export type ScenarioName = 'demo' | 'quiet' | 'busy';
 export const SCENARIOS: readonly ScenarioName[] = ['demo', 'quiet', 'busy'];
 
-export function scenarioEngineOptions(name: ScenarioName): Pick<EngineOptions, 'catalog' | 'activity' | 'initialQuotes'> {
+export function scenarioEngineOptions(
+  name: ScenarioName,
+): Pick<EngineOptions, 'catalog' | 'activity' | 'initialQuotes'> {
   switch (name) {
     case 'busy':
-      return { catalog: { weatherCities: 12, weatherDays: 14 }, activity: { updatesPerSecond: 4_000, tradeProbability: 0.2, stepMs: 20 }, initialQuotes: true };
+      return {
+        catalog: { weatherCities: 12, weatherDays: 14 },
+        activity: { updatesPerSecond: 4_000, tradeProbability: 0.2, stepMs: 20 },
+        initialQuotes: true,
+      };
     case 'demo':
-      return { catalog: { weatherCities: 3, weatherDays: 2 }, activity: { updatesPerSecond: 25, tradeProbability: 0.25, targetFillProbability: 0.02, targetOrderProbability: 0.01, targetCloseEveryMs: 15 * 60_000 }, initialQuotes: true };
+      return {
+        catalog: { weatherCities: 3, weatherDays: 2 },
+        activity: {
+          updatesPerSecond: 25,
+          tradeProbability: 0.25,
+          targetFillProbability: 0.02,
+          targetOrderProbability: 0.01,
+          targetCloseEveryMs: 15 * 60_000,
+        },
+        initialQuotes: true,
+      };
     default:
       return { catalog: { weatherCities: 3, weatherDays: 2 }, activity: null, initialQuotes: true };
   }
@@ -29,21 +45,47 @@ export function scenarioEngineOptions(name: ScenarioName): Pick<EngineOptions, '
 
 export const DEMO_STARTING_BALANCE = 10_000 * ONE_DOLLAR;
 
-function take(engine: Engine, userId: string, market: Market | undefined, side: BookSide, count: number): void {
+function take(
+  engine: Engine,
+  userId: string,
+  market: Market | undefined,
+  side: BookSide,
+  count: number,
+): void {
   if (!market || market.status !== 'active') return;
   const top = engine.topOfBook(market.ticker);
   const price = side === 'bid' ? top.ask : top.bid;
   if ((side === 'bid' && top.askSize === 0) || (side === 'ask' && top.bidSize === 0)) return;
-  engine.placeOrder(userId, { ticker: market.ticker, side, price, count, timeInForce: 'immediate_or_cancel', selfTradePrevention: 'taker_at_cross' });
+  engine.placeOrder(userId, {
+    ticker: market.ticker,
+    side,
+    price,
+    count,
+    timeInForce: 'immediate_or_cancel',
+    selfTradePrevention: 'taker_at_cross',
+  });
 }
 
-function restNearTop(engine: Engine, userId: string, market: Market | undefined, side: BookSide, count: number): void {
+function restNearTop(
+  engine: Engine,
+  userId: string,
+  market: Market | undefined,
+  side: BookSide,
+  count: number,
+): void {
   if (!market || market.status !== 'active') return;
   const top = engine.topOfBook(market.ticker);
   // Join the best level on that side: the background taker will hit it eventually.
   const price = side === 'bid' ? top.bid : top.ask;
   if (price <= 0 || price >= ONE_DOLLAR) return;
-  engine.placeOrder(userId, { ticker: market.ticker, side, price, count, timeInForce: 'good_till_canceled', selfTradePrevention: 'taker_at_cross' });
+  engine.placeOrder(userId, {
+    ticker: market.ticker,
+    side,
+    price,
+    count,
+    timeInForce: 'good_till_canceled',
+    selfTradePrevention: 'taker_at_cross',
+  });
 }
 
 /** Give the demo account its starting portfolio by trading against the simulated makers. */

@@ -17,10 +17,13 @@ export const DEFAULT_AUTH_WINDOW: AuthWindow = { pastMs: 10_000, futureMs: 60_00
 export type AuthFailure = 'missing_signature' | 'timestamp_expired' | 'unknown_key' | 'bad_signature';
 
 export const AUTH_ERROR_BODIES: Record<AuthFailure, string> = {
-  missing_signature: '{"error":{"code":"signature_is_missing_from_headers","message":"signature is missing from headers"}}',
+  missing_signature:
+    '{"error":{"code":"signature_is_missing_from_headers","message":"signature is missing from headers"}}',
   timestamp_expired: '{"error":{"code":"header_timestamp_expired","message":"header timestamp expired"}}',
-  unknown_key: '{"error":{"code":"authentication_error","message":"authentication_error","details":"NOT_FOUND"}}',
-  bad_signature: '{"error":{"code":"authentication_error","message":"authentication_error","details":"INCORRECT_API_KEY_SIGNATURE"}}',
+  unknown_key:
+    '{"error":{"code":"authentication_error","message":"authentication_error","details":"NOT_FOUND"}}',
+  bad_signature:
+    '{"error":{"code":"authentication_error","message":"authentication_error","details":"INCORRECT_API_KEY_SIGNATURE"}}',
 };
 
 interface RegisteredKey {
@@ -68,7 +71,8 @@ export function authenticate(args: {
   if (!keyId || !timestamp || !signature) return { ok: false, failure: 'missing_signature' };
   if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, failure: 'timestamp_expired' };
   const ts = Number(timestamp);
-  if (ts < args.nowMs - args.window.pastMs || ts > args.nowMs + args.window.futureMs) return { ok: false, failure: 'timestamp_expired' };
+  if (ts < args.nowMs - args.window.pastMs || ts > args.nowMs + args.window.futureMs)
+    return { ok: false, failure: 'timestamp_expired' };
   const key = args.registry.get(keyId);
   if (!key) return { ok: false, failure: 'unknown_key' };
   const message = Buffer.from(`${timestamp}${args.method.toUpperCase()}${args.path}`, 'utf8');

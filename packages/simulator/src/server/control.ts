@@ -13,7 +13,12 @@ import type { Engine } from '../engine/engine.js';
 import type { BookSide, EngineResult, SelfTradePrevention, TimeInForce } from '../engine/types.js';
 import type { KeyRegistry } from './auth.js';
 import { fromEngineError } from './errors.js';
-import { BASIC_RATE_LIMIT, GENEROUS_RATE_LIMIT, type RateLimitConfig, type RateLimiter } from './rate-limit.js';
+import {
+  BASIC_RATE_LIMIT,
+  GENEROUS_RATE_LIMIT,
+  type RateLimitConfig,
+  type RateLimiter,
+} from './rate-limit.js';
 import type { Faults } from './rest.js';
 import { balanceJson, count2, createOrderJson, marketJson, marketPositionJson, rfc3339 } from './wire.js';
 import type { ConnectionInfo, WsHub } from './ws-hub.js';
@@ -89,8 +94,13 @@ function newKeyPair(): Promise<{ privateKeyPem: string; publicKeyPem: string }> 
   return new Promise((resolve, reject) => {
     generateKeyPair(
       'rsa',
-      { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } },
-      (error, publicKeyPem, privateKeyPem) => (error ? reject(error) : resolve({ privateKeyPem, publicKeyPem })),
+      {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      },
+      (error, publicKeyPem, privateKeyPem) =>
+        error ? reject(error) : resolve({ privateKeyPem, publicKeyPem }),
     );
   });
 }
@@ -110,12 +120,18 @@ export class SimulatorControl {
   // ---------------------------------------------------------------- accounts
 
   createAccount(args: { balance?: string } = {}): { userId: string } {
-    const account = this.deps.engine.createAccount({ cash: args.balance === undefined ? 0 : money(args.balance, 'balance') });
+    const account = this.deps.engine.createAccount({
+      cash: args.balance === undefined ? 0 : money(args.balance, 'balance'),
+    });
     return { userId: account.userId };
   }
 
   /** Registers a new RSA key for the account. Pass your own public key, or get a fresh pair back. */
-  async createApiKey(args: { userId: string; publicKeyPem?: string; keyId?: string }): Promise<ApiKey & { userId: string }> {
+  async createApiKey(args: {
+    userId: string;
+    publicKeyPem?: string;
+    keyId?: string;
+  }): Promise<ApiKey & { userId: string }> {
     if (!this.deps.engine.getAccount(args.userId)) throw new ControlError(404, 'not_found', 'unknown user');
     const keyId = args.keyId ?? randomUUID();
     if (args.publicKeyPem !== undefined) {
@@ -137,7 +153,11 @@ export class SimulatorControl {
     return balanceJson(this.deps.engine, account);
   }
 
-  getAccount(args: { userId: string }): { balance: Record<string, unknown>; positions: Record<string, unknown>[]; restingOrders: number } {
+  getAccount(args: { userId: string }): {
+    balance: Record<string, unknown>;
+    positions: Record<string, unknown>[];
+    restingOrders: number;
+  } {
     this.deps.engine.tick();
     const account = this.deps.engine.getAccount(args.userId);
     if (!account) throw new ControlError(404, 'not_found', 'unknown user');
@@ -184,12 +204,23 @@ export class SimulatorControl {
     engine.tick();
     const count = contracts(args.count, 'count');
     const top = engine.topOfBook(args.ticker);
-    let price = args.price === undefined ? (args.side === 'bid' ? top.ask : top.bid) : money(args.price, 'price');
-    if (args.price === undefined && ((args.side === 'bid' && top.askSize === 0) || (args.side === 'ask' && top.bidSize === 0))) {
+    let price =
+      args.price === undefined ? (args.side === 'bid' ? top.ask : top.bid) : money(args.price, 'price');
+    if (
+      args.price === undefined &&
+      ((args.side === 'bid' && top.askSize === 0) || (args.side === 'ask' && top.bidSize === 0))
+    ) {
       throw new ControlError(400, 'no_liquidity', 'nothing to trade against; pass a price');
     }
     const first = check(
-      engine.placeOrder(engine.houseTakerId, { ticker: args.ticker, side: args.side, price, count, timeInForce: 'immediate_or_cancel', selfTradePrevention: 'taker_at_cross' }),
+      engine.placeOrder(engine.houseTakerId, {
+        ticker: args.ticker,
+        side: args.side,
+        price,
+        count,
+        timeInForce: 'immediate_or_cancel',
+        selfTradePrevention: 'taker_at_cross',
+      }),
     );
     if (first.fillCount >= count || args.price === undefined) return createOrderJson(first);
     price = money(args.price, 'price');
@@ -224,20 +255,27 @@ export class SimulatorControl {
   /** The simulated market makers re-quote around `price` (the book moves, no trade prints). */
   movePrice(args: { ticker: string; price: string }): Record<string, unknown> {
     this.deps.engine.tick();
-    return marketJson(this.deps.engine, check(this.deps.engine.movePrice(args.ticker, money(args.price, 'price'))));
+    return marketJson(
+      this.deps.engine,
+      check(this.deps.engine.movePrice(args.ticker, money(args.price, 'price'))),
+    );
   }
 
   /** A jump: resting orders between the old price and `price` fill, a trade prints at `price`. */
   jumpPrice(args: { ticker: string; price: string }): Record<string, unknown> {
     this.deps.engine.tick();
-    return marketJson(this.deps.engine, check(this.deps.engine.jumpPrice(args.ticker, money(args.price, 'price'))));
+    return marketJson(
+      this.deps.engine,
+      check(this.deps.engine.jumpPrice(args.ticker, money(args.price, 'price'))),
+    );
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   setCloseTime(args: { ticker: string; closeTime: string | number }): Record<string, unknown> {
     const ms = typeof args.closeTime === 'number' ? args.closeTime : Date.parse(args.closeTime);
-    if (!Number.isFinite(ms)) throw new ControlError(400, 'bad_request', 'closeTime must be epoch ms or an ISO time');
+    if (!Number.isFinite(ms))
+      throw new ControlError(400, 'bad_request', 'closeTime must be epoch ms or an ISO time');
     const market = check(this.deps.engine.setCloseTime(args.ticker, ms));
     this.deps.engine.tick();
     return marketJson(this.deps.engine, market);
@@ -253,7 +291,8 @@ export class SimulatorControl {
   }
 
   determineMarket(args: { ticker: string; result: 'yes' | 'no' }): Record<string, unknown> {
-    if (args.result !== 'yes' && args.result !== 'no') throw new ControlError(400, 'bad_request', 'result must be yes or no');
+    if (args.result !== 'yes' && args.result !== 'no')
+      throw new ControlError(400, 'bad_request', 'result must be yes or no');
     this.deps.engine.tick();
     return marketJson(this.deps.engine, check(this.deps.engine.determineMarket(args.ticker, args.result)));
   }
@@ -267,7 +306,8 @@ export class SimulatorControl {
   // ---------------------------------------------------------------- clock
 
   advanceClock(args: { ms: number }): { now: string; nowMs: number } {
-    if (!Number.isFinite(args.ms) || args.ms < 0) throw new ControlError(400, 'bad_request', 'ms must be a non-negative number');
+    if (!Number.isFinite(args.ms) || args.ms < 0)
+      throw new ControlError(400, 'bad_request', 'ms must be a non-negative number');
     this.deps.clock.advance(args.ms);
     this.deps.engine.tick();
     return this.now();
@@ -302,7 +342,8 @@ export class SimulatorControl {
   }
 
   failNext(args: { status: 429 | 500 | 503; count?: number }): { ok: true } {
-    if (![429, 500, 503].includes(args.status)) throw new ControlError(400, 'bad_request', 'status must be 429, 500 or 503');
+    if (![429, 500, 503].includes(args.status))
+      throw new ControlError(400, 'bad_request', 'status must be 429, 500 or 503');
     this.deps.faults.failNext = { status: args.status, count: args.count ?? 1 };
     return { ok: true };
   }
@@ -313,7 +354,9 @@ export class SimulatorControl {
   }
 
   setRateLimit(args: { preset?: 'basic' | 'generous'; config?: RateLimitConfig }): { ok: true } {
-    this.deps.limiter.configure(args.config ?? (args.preset === 'basic' ? BASIC_RATE_LIMIT : GENEROUS_RATE_LIMIT));
+    this.deps.limiter.configure(
+      args.config ?? (args.preset === 'basic' ? BASIC_RATE_LIMIT : GENEROUS_RATE_LIMIT),
+    );
     return { ok: true };
   }
 
@@ -324,13 +367,19 @@ export class SimulatorControl {
     const name = url.pathname.slice('/_control/'.length);
     const send = (status: number, body: unknown): void => {
       const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      });
       res.end(text);
     };
     try {
       const operation = CONTROL_OPERATIONS.find((op) => op === name);
       if (!operation) throw new ControlError(404, 'not_found', `unknown control operation ${name}`);
-      if (req.method !== 'POST' && !(req.method === 'GET' && (operation === 'connections' || operation === 'now'))) {
+      if (
+        req.method !== 'POST' &&
+        !(req.method === 'GET' && (operation === 'connections' || operation === 'now'))
+      ) {
         throw new ControlError(405, 'method_not_allowed', 'use POST');
       }
       const chunks: Buffer[] = [];

@@ -8,7 +8,16 @@ import { FixedPointError, parseCount, parseDollars } from '@kalshi-desk/kalshi/p
 import type { Engine } from '../engine/engine.js';
 import type { Account, EngineResult, Market, TimeInForce } from '../engine/types.js';
 import { authenticate, AUTH_ERROR_BODIES, type AuthWindow, type KeyRegistry } from './auth.js';
-import { bareValidation, flatBadRequest, fromEngineError, injectedFailure, nested, NOT_FOUND, TOO_MANY_REQUESTS, type HttpError } from './errors.js';
+import {
+  bareValidation,
+  flatBadRequest,
+  fromEngineError,
+  injectedFailure,
+  nested,
+  NOT_FOUND,
+  TOO_MANY_REQUESTS,
+  type HttpError,
+} from './errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import {
   balanceJson,
@@ -78,12 +87,24 @@ function parseLimit(query: URLSearchParams, operation: string, max: number, fall
   const raw = query.get('limit');
   if (raw === null || raw === '') return fallback;
   if (!/^-?\d+$/.test(raw)) {
-    throw new QueryError(err(bareValidation(`Invalid format for parameter limit: error binding string parameter: strconv.ParseInt: parsing "${raw}": invalid syntax`)));
+    throw new QueryError(
+      err(
+        bareValidation(
+          `Invalid format for parameter limit: error binding string parameter: strconv.ParseInt: parsing "${raw}": invalid syntax`,
+        ),
+      ),
+    );
   }
   const limit = Number(raw);
   if (limit < 1 || limit > max) {
     const tag = limit < 1 ? 'gte' : 'lte';
-    throw new QueryError(err(bareValidation(`Parameter validation failed for ${operation}: Key: '${operation}Params.Limit' Error:Field validation for 'Limit' failed on the '${tag}' tag`)));
+    throw new QueryError(
+      err(
+        bareValidation(
+          `Parameter validation failed for ${operation}: Key: '${operation}Params.Limit' Error:Field validation for 'Limit' failed on the '${tag}' tag`,
+        ),
+      ),
+    );
   }
   return limit;
 }
@@ -91,7 +112,14 @@ function parseLimit(query: URLSearchParams, operation: string, max: number, fall
 function parseSecondsParam(query: URLSearchParams, name: string): number | null {
   const raw = query.get(name);
   if (raw === null || raw === '') return null;
-  if (!/^\d+$/.test(raw)) throw new QueryError(err(bareValidation(`Invalid format for parameter ${name}: error binding string parameter: strconv.ParseInt: parsing "${raw}": invalid syntax`)));
+  if (!/^\d+$/.test(raw))
+    throw new QueryError(
+      err(
+        bareValidation(
+          `Invalid format for parameter ${name}: error binding string parameter: strconv.ParseInt: parsing "${raw}": invalid syntax`,
+        ),
+      ),
+    );
   return Number(raw) * 1000;
 }
 
@@ -108,7 +136,11 @@ function decodeCursor(cursor: string | null): number | null {
 }
 
 /** Page over an ordered list by position; the last page answers "cursor": "". */
-function pageByIndex<T>(items: readonly T[], query: URLSearchParams, limit: number): { page: T[]; cursor: string } {
+function pageByIndex<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+  limit: number,
+): { page: T[]; cursor: string } {
   const start = decodeCursor(query.get('cursor')) ?? 0;
   const page = items.slice(start, start + limit);
   const next = start + limit;
@@ -119,7 +151,12 @@ function pageByIndex<T>(items: readonly T[], query: URLSearchParams, limit: numb
  * Page newest first over an oldest-first list keyed by a growing sequence number (stable
  * while new items arrive). Walks from the end, so a 50,000-trade list is never copied.
  */
-function pageNewestFirst<T extends { seq: number }>(oldestFirst: readonly T[], keep: (item: T) => boolean, query: URLSearchParams, limit: number): { page: T[]; cursor: string } {
+function pageNewestFirst<T extends { seq: number }>(
+  oldestFirst: readonly T[],
+  keep: (item: T) => boolean,
+  query: URLSearchParams,
+  limit: number,
+): { page: T[]; cursor: string } {
   const before = decodeCursor(query.get('cursor'));
   const page: T[] = [];
   let hasMore = false;
@@ -148,7 +185,14 @@ function statusFilter(query: URLSearchParams, operation: string): Market['status
   const raw = query.get('status');
   if (raw === null || raw === '') return null;
   const statuses = STATUS_FILTER[raw];
-  if (!statuses) throw new QueryError(err(bareValidation(`Parameter validation failed for ${operation}: Key: '${operation}Params.Status' Error:Field validation for 'Status' failed on the 'oneof' tag`)));
+  if (!statuses)
+    throw new QueryError(
+      err(
+        bareValidation(
+          `Parameter validation failed for ${operation}: Key: '${operation}Params.Status' Error:Field validation for 'Status' failed on the 'oneof' tag`,
+        ),
+      ),
+    );
   return statuses;
 }
 
@@ -174,15 +218,17 @@ const getMarkets: Handler = (ctx, req) => {
   const tickerSet = tickers ? new Set(tickers.split(',')) : null;
   const minClose = parseSecondsParam(req.query, 'min_close_ts');
   const maxClose = parseSecondsParam(req.query, 'max_close_ts');
-  const markets = ctx.engine.listMarkets().filter(
-    (m) =>
-      (!statuses || statuses.includes(m.status)) &&
-      (!eventTicker || m.eventTicker === eventTicker) &&
-      (!seriesTicker || m.seriesTicker === seriesTicker) &&
-      (!tickerSet || tickerSet.has(m.ticker)) &&
-      (minClose === null || m.closeMs >= minClose) &&
-      (maxClose === null || m.closeMs <= maxClose),
-  );
+  const markets = ctx.engine
+    .listMarkets()
+    .filter(
+      (m) =>
+        (!statuses || statuses.includes(m.status)) &&
+        (!eventTicker || m.eventTicker === eventTicker) &&
+        (!seriesTicker || m.seriesTicker === seriesTicker) &&
+        (!tickerSet || tickerSet.has(m.ticker)) &&
+        (minClose === null || m.closeMs >= minClose) &&
+        (maxClose === null || m.closeMs <= maxClose),
+    );
   const { page, cursor } = pageByIndex(markets, req.query, limit);
   return ok({ cursor, markets: page.map((m) => marketJson(ctx.engine, m)) });
 };
@@ -196,7 +242,12 @@ const getOrderbook: Handler = (ctx, req, [ticker = '']) => {
   if (!ctx.engine.getMarket(ticker)) return err(NOT_FOUND);
   const raw = req.query.get('depth');
   const depth = raw && /^\d+$/.test(raw) ? Number(raw) : 0;
-  if (depth > 100) return err(bareValidation("Parameter validation failed for GetMarketOrderbook: Key: 'GetMarketOrderbookParams.Depth' Error:Field validation for 'Depth' failed on the 'lte' tag"));
+  if (depth > 100)
+    return err(
+      bareValidation(
+        "Parameter validation failed for GetMarketOrderbook: Key: 'GetMarketOrderbookParams.Depth' Error:Field validation for 'Depth' failed on the 'lte' tag",
+      ),
+    );
   return ok(orderbookJson(ctx.engine, ticker, depth));
 };
 
@@ -207,7 +258,10 @@ const getTrades: Handler = (ctx, req) => {
   const maxTs = parseSecondsParam(req.query, 'max_ts');
   const { page, cursor } = pageNewestFirst(
     ctx.engine.listTrades(),
-    (t) => (!ticker || t.ticker === ticker) && (minTs === null || t.createdMs >= minTs) && (maxTs === null || t.createdMs <= maxTs),
+    (t) =>
+      (!ticker || t.ticker === ticker) &&
+      (minTs === null || t.createdMs >= minTs) &&
+      (maxTs === null || t.createdMs <= maxTs),
     req.query,
     limit,
   );
@@ -219,11 +273,14 @@ const getEvents: Handler = (ctx, req) => {
   const statuses = statusFilter(req.query, 'GetEvents');
   const seriesTicker = req.query.get('series_ticker');
   const withMarkets = req.query.get('with_nested_markets') === 'true';
-  const events = ctx.engine.listEvents().filter(
-    (e) =>
-      (!seriesTicker || e.seriesTicker === seriesTicker) &&
-      (!statuses || e.marketTickers.some((t) => statuses.includes(ctx.engine.getMarket(t)?.status ?? 'initialized'))),
-  );
+  const events = ctx.engine
+    .listEvents()
+    .filter(
+      (e) =>
+        (!seriesTicker || e.seriesTicker === seriesTicker) &&
+        (!statuses ||
+          e.marketTickers.some((t) => statuses.includes(ctx.engine.getMarket(t)?.status ?? 'initialized'))),
+    );
   const { page, cursor } = pageByIndex(events, req.query, limit);
   return ok({ cursor, events: page.map((e) => eventJson(ctx.engine, e, withMarkets)) });
 };
@@ -232,8 +289,13 @@ const getEvent: Handler = (ctx, req, [eventTicker = '']) => {
   const event = ctx.engine.getEvent(eventTicker);
   if (!event) return err(NOT_FOUND);
   const withMarkets = req.query.get('with_nested_markets') === 'true';
-  const markets = event.marketTickers.map((t) => ctx.engine.getMarket(t)).filter((m): m is Market => m !== undefined);
-  return ok({ event: eventJson(ctx.engine, event, withMarkets), markets: markets.map((m) => marketJson(ctx.engine, m)) });
+  const markets = event.marketTickers
+    .map((t) => ctx.engine.getMarket(t))
+    .filter((m): m is Market => m !== undefined);
+  return ok({
+    event: eventJson(ctx.engine, event, withMarkets),
+    markets: markets.map((m) => marketJson(ctx.engine, m)),
+  });
 };
 
 function seriesVolume(ctx: RestContext, seriesTicker: string): number {
@@ -252,7 +314,9 @@ const getSeriesList: Handler = (ctx, req) => {
 const getSeries: Handler = (ctx, req, [ticker = '']) => {
   const series = ctx.engine.getSeries(ticker);
   if (!series) return err(NOT_FOUND);
-  return ok({ series: seriesJson(series, req.query.get('include_volume') === 'true' ? seriesVolume(ctx, ticker) : null) });
+  return ok({
+    series: seriesJson(series, req.query.get('include_volume') === 'true' ? seriesVolume(ctx, ticker) : null),
+  });
 };
 
 // ---------------------------------------------------------------- portfolio
@@ -270,11 +334,18 @@ const getPositions: Handler = (ctx, req) => {
       (p) =>
         (!ticker || p.ticker === ticker) &&
         (!eventTicker || p.eventTicker === eventTicker) &&
-        (countFilter.length === 0 || countFilter.some((f) => (f === 'position' ? p.position !== 0 : f === 'total_traded' ? p.totalTraded !== 0 : false))),
+        (countFilter.length === 0 ||
+          countFilter.some((f) =>
+            f === 'position' ? p.position !== 0 : f === 'total_traded' ? p.totalTraded !== 0 : false,
+          )),
     )
     .sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : 0));
   const { page, cursor } = pageByIndex(positions, req.query, limit);
-  return ok({ cursor, event_positions: eventPositionsJson(page), market_positions: page.map(marketPositionJson) });
+  return ok({
+    cursor,
+    event_positions: eventPositionsJson(page),
+    market_positions: page.map(marketPositionJson),
+  });
 };
 
 const getFills: Handler = (ctx, req) => {
@@ -305,7 +376,11 @@ const getOrders: Handler = (ctx, req) => {
   const eventSet = eventTickers ? new Set(eventTickers.split(',')) : null;
   const status = req.query.get('status');
   if (status && !['resting', 'canceled', 'executed'].includes(status)) {
-    return err(bareValidation("Parameter validation failed for GetOrders: Key: 'GetOrdersParams.Status' Error:Field validation for 'Status' failed on the 'oneof' tag"));
+    return err(
+      bareValidation(
+        "Parameter validation failed for GetOrders: Key: 'GetOrdersParams.Status' Error:Field validation for 'Status' failed on the 'oneof' tag",
+      ),
+    );
   }
   const minTs = parseSecondsParam(req.query, 'min_ts');
   const maxTs = parseSecondsParam(req.query, 'max_ts');
@@ -387,7 +462,9 @@ const createOrder: Handler = (ctx, req) => {
     return err(flatBadRequest('invalid character in request body: not valid JSON'));
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return err(flatBadRequest(`json: cannot unmarshal ${goTypeOf(body)} into Go value of type CreateOrderV2Request`));
+    return err(
+      flatBadRequest(`json: cannot unmarshal ${goTypeOf(body)} into Go value of type CreateOrderV2Request`),
+    );
   }
   const fields = body as Record<string, unknown>;
   for (const [name, type] of Object.entries(FIELD_TYPES)) {
@@ -397,7 +474,11 @@ const createOrder: Handler = (ctx, req) => {
     const matches = type === 'int' ? typeof value === 'number' && Number.isInteger(value) : actual === type;
     if (!matches) {
       const goType = type === 'int' ? 'int64' : type;
-      return err(flatBadRequest(`json: cannot unmarshal ${actual} into Go struct field CreateOrderV2Request.${name} of type ${goType}`));
+      return err(
+        flatBadRequest(
+          `json: cannot unmarshal ${actual} into Go struct field CreateOrderV2Request.${name} of type ${goType}`,
+        ),
+      );
     }
   }
   for (const name of ['ticker', 'side', 'count', 'price', 'time_in_force', 'self_trade_prevention_type']) {
@@ -408,11 +489,13 @@ const createOrder: Handler = (ctx, req) => {
   const side = fields.side as string;
   const tif = fields.time_in_force as string;
   const stp = fields.self_trade_prevention_type as string;
-  if (side !== 'bid' && side !== 'ask') return err(nested(400, 'invalid_parameters', 'invalid parameters', 'side must be bid or ask'));
+  if (side !== 'bid' && side !== 'ask')
+    return err(nested(400, 'invalid_parameters', 'invalid parameters', 'side must be bid or ask'));
   if (!['fill_or_kill', 'good_till_canceled', 'immediate_or_cancel'].includes(tif)) {
     return err(nested(400, 'invalid_parameters', 'invalid parameters', 'invalid time_in_force'));
   }
-  if (stp !== 'taker_at_cross' && stp !== 'maker') return err(nested(400, 'invalid_parameters', 'invalid parameters', 'invalid self_trade_prevention_type'));
+  if (stp !== 'taker_at_cross' && stp !== 'maker')
+    return err(nested(400, 'invalid_parameters', 'invalid parameters', 'invalid self_trade_prevention_type'));
   let count: number;
   let price: number;
   try {
@@ -482,25 +565,144 @@ const getSeriesFeeChanges: Handler = () => ok({ series_fee_change_arr: [] });
 const SEGMENT = '([^/]+)';
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^\/markets$/, isPrivate: false, kind: 'read', cost: 10, handler: getMarkets },
-  { method: 'GET', pattern: /^\/markets\/trades$/, isPrivate: false, kind: 'read', cost: 10, handler: getTrades },
-  { method: 'GET', pattern: new RegExp(`^/markets/${SEGMENT}/orderbook$`), isPrivate: false, kind: 'read', cost: 10, handler: getOrderbook },
-  { method: 'GET', pattern: new RegExp(`^/markets/${SEGMENT}$`), isPrivate: false, kind: 'read', cost: 10, handler: getMarket },
+  {
+    method: 'GET',
+    pattern: /^\/markets\/trades$/,
+    isPrivate: false,
+    kind: 'read',
+    cost: 10,
+    handler: getTrades,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/markets/${SEGMENT}/orderbook$`),
+    isPrivate: false,
+    kind: 'read',
+    cost: 10,
+    handler: getOrderbook,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/markets/${SEGMENT}$`),
+    isPrivate: false,
+    kind: 'read',
+    cost: 10,
+    handler: getMarket,
+  },
   { method: 'GET', pattern: /^\/events$/, isPrivate: false, kind: 'read', cost: 10, handler: getEvents },
-  { method: 'GET', pattern: new RegExp(`^/events/${SEGMENT}$`), isPrivate: false, kind: 'read', cost: 10, handler: getEvent },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/events/${SEGMENT}$`),
+    isPrivate: false,
+    kind: 'read',
+    cost: 10,
+    handler: getEvent,
+  },
   { method: 'GET', pattern: /^\/series$/, isPrivate: false, kind: 'read', cost: 10, handler: getSeriesList },
-  { method: 'GET', pattern: /^\/series\/fee_changes$/, isPrivate: false, kind: 'read', cost: 10, handler: getSeriesFeeChanges },
-  { method: 'GET', pattern: new RegExp(`^/series/${SEGMENT}$`), isPrivate: false, kind: 'read', cost: 10, handler: getSeries },
-  { method: 'GET', pattern: /^\/exchange\/status$/, isPrivate: false, kind: 'read', cost: 10, handler: getExchangeStatus },
-  { method: 'GET', pattern: /^\/account\/endpoint_costs$/, isPrivate: false, kind: 'read', cost: 10, handler: getEndpointCosts },
-  { method: 'GET', pattern: /^\/account\/limits$/, isPrivate: true, kind: 'read', cost: 10, handler: getLimits },
-  { method: 'GET', pattern: /^\/portfolio\/balance$/, isPrivate: true, kind: 'read', cost: 10, handler: getBalance },
-  { method: 'GET', pattern: /^\/portfolio\/positions$/, isPrivate: true, kind: 'read', cost: 10, handler: getPositions },
-  { method: 'GET', pattern: /^\/portfolio\/fills$/, isPrivate: true, kind: 'read', cost: 10, handler: getFills },
-  { method: 'GET', pattern: /^\/portfolio\/orders$/, isPrivate: true, kind: 'read', cost: 10, handler: getOrders },
-  { method: 'GET', pattern: new RegExp(`^/portfolio/orders/${SEGMENT}$`), isPrivate: true, kind: 'read', cost: 2, handler: getOrder },
-  { method: 'GET', pattern: /^\/portfolio\/settlements$/, isPrivate: true, kind: 'read', cost: 10, handler: getSettlements },
-  { method: 'POST', pattern: /^\/portfolio\/events\/orders$/, isPrivate: true, kind: 'write', cost: 10, handler: createOrder },
-  { method: 'DELETE', pattern: new RegExp(`^/portfolio/events/orders/${SEGMENT}$`), isPrivate: true, kind: 'write', cost: 2, handler: cancelOrder },
+  {
+    method: 'GET',
+    pattern: /^\/series\/fee_changes$/,
+    isPrivate: false,
+    kind: 'read',
+    cost: 10,
+    handler: getSeriesFeeChanges,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/series/${SEGMENT}$`),
+    isPrivate: false,
+    kind: 'read',
+    cost: 10,
+    handler: getSeries,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/exchange\/status$/,
+    isPrivate: false,
+    kind: 'read',
+    cost: 10,
+    handler: getExchangeStatus,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/account\/endpoint_costs$/,
+    isPrivate: false,
+    kind: 'read',
+    cost: 10,
+    handler: getEndpointCosts,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/account\/limits$/,
+    isPrivate: true,
+    kind: 'read',
+    cost: 10,
+    handler: getLimits,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/portfolio\/balance$/,
+    isPrivate: true,
+    kind: 'read',
+    cost: 10,
+    handler: getBalance,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/portfolio\/positions$/,
+    isPrivate: true,
+    kind: 'read',
+    cost: 10,
+    handler: getPositions,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/portfolio\/fills$/,
+    isPrivate: true,
+    kind: 'read',
+    cost: 10,
+    handler: getFills,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/portfolio\/orders$/,
+    isPrivate: true,
+    kind: 'read',
+    cost: 10,
+    handler: getOrders,
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/portfolio/orders/${SEGMENT}$`),
+    isPrivate: true,
+    kind: 'read',
+    cost: 2,
+    handler: getOrder,
+  },
+  {
+    method: 'GET',
+    pattern: /^\/portfolio\/settlements$/,
+    isPrivate: true,
+    kind: 'read',
+    cost: 10,
+    handler: getSettlements,
+  },
+  {
+    method: 'POST',
+    pattern: /^\/portfolio\/events\/orders$/,
+    isPrivate: true,
+    kind: 'write',
+    cost: 10,
+    handler: createOrder,
+  },
+  {
+    method: 'DELETE',
+    pattern: new RegExp(`^/portfolio/events/orders/${SEGMENT}$`),
+    isPrivate: true,
+    kind: 'write',
+    cost: 2,
+    handler: cancelOrder,
+  },
 ];
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -522,19 +724,28 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(reply.body) });
+  res.writeHead(reply.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(reply.body),
+  });
   res.end(reply.body);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Serve one request whose path starts with /trade-api/v2. Never throws. */
-export async function handleRest(ctx: RestContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleRest(
+  ctx: RestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   let reply: Reply;
   try {
     reply = await route(ctx, req, url);
   } catch (e) {
-    reply = e instanceof QueryError ? e.reply : err(nested(500, 'internal_server_error', 'internal server error'));
+    reply =
+      e instanceof QueryError ? e.reply : err(nested(500, 'internal_server_error', 'internal server error'));
   }
   if (ctx.faults.latencyMs > 0) await sleep(ctx.faults.latencyMs);
   send(res, reply);
@@ -574,12 +785,24 @@ async function route(ctx: RestContext, req: IncomingMessage, url: URL): Promise<
   if (!matched) return err(isPathKnown ? nested(405, 'method_not_allowed', 'method not allowed') : NOT_FOUND);
   let userId: string | null = null;
   if (matched.route.isPrivate) {
-    const auth = authenticate({ headers: req.headers, method, path: url.pathname, nowMs: ctx.wallClock(), registry: ctx.keys, window: ctx.authWindow });
+    const auth = authenticate({
+      headers: req.headers,
+      method,
+      path: url.pathname,
+      nowMs: ctx.wallClock(),
+      registry: ctx.keys,
+      window: ctx.authWindow,
+    });
     if (!auth.ok) return { status: 401, body: AUTH_ERROR_BODIES[auth.failure] };
     userId = auth.userId;
   }
   const who = userId ?? `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-  if (!ctx.limiter.take({ who, kind: matched.route.kind, cost: matched.route.cost, nowMs: ctx.wallClock() })) return err(TOO_MANY_REQUESTS);
+  if (!ctx.limiter.take({ who, kind: matched.route.kind, cost: matched.route.cost, nowMs: ctx.wallClock() }))
+    return err(TOO_MANY_REQUESTS);
   ctx.engine.tick();
-  return matched.route.handler(ctx, { method, path: url.pathname, query: url.searchParams, body, userId }, matched.params);
+  return matched.route.handler(
+    ctx,
+    { method, path: url.pathname, query: url.searchParams, body, userId },
+    matched.params,
+  );
 }

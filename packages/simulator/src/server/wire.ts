@@ -45,7 +45,8 @@ export function rfc3339(ms: EpochMs): string {
  */
 export function stringifySorted(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stringifySorted(v))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : stringifySorted(v))).join(',')}]`;
   const record = value as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of Object.keys(record).sort()) {
@@ -63,8 +64,16 @@ export const unixSeconds = (ms: EpochMs): number => Math.floor(ms / 1000);
  * legacy pair is side "yes" with action "buy" (bid) or "sell" (ask), as recorded
  * (portfolio__orders_list: an ask reads action "sell", side "yes", outcome_side "no").
  */
-export function direction(side: 'bid' | 'ask'): { outcome: 'yes' | 'no'; action: 'buy' | 'sell'; legacySide: 'yes' } {
-  return { outcome: side === 'bid' ? 'yes' : 'no', action: side === 'bid' ? 'buy' : 'sell', legacySide: 'yes' };
+export function direction(side: 'bid' | 'ask'): {
+  outcome: 'yes' | 'no';
+  action: 'buy' | 'sell';
+  legacySide: 'yes';
+} {
+  return {
+    outcome: side === 'bid' ? 'yes' : 'no',
+    action: side === 'bid' ? 'buy' : 'sell',
+    legacySide: 'yes',
+  };
 }
 
 export function marketJson(engine: Engine, m: Market): Json {
@@ -77,7 +86,8 @@ export function marketJson(engine: Engine, m: Market): Json {
     exchange_index: 0,
     expected_expiration_time: rfc3339(m.expectedExpirationMs),
     expiration_time: rfc3339(m.latestExpirationMs),
-    expiration_value: m.status === 'determined' || m.status === 'finalized' ? (m.result === 'yes' ? 'Yes' : 'No') : '',
+    expiration_value:
+      m.status === 'determined' || m.status === 'finalized' ? (m.result === 'yes' ? 'Yes' : 'No') : '',
     last_price_dollars: price4(m.lastPrice),
     latest_expiration_time: rfc3339(m.latestExpirationMs),
     liquidity_dollars: '0.0000',
@@ -93,7 +103,11 @@ export function marketJson(engine: Engine, m: Market): Json {
     previous_yes_ask_dollars: price4(m.previousYesAsk),
     previous_yes_bid_dollars: price4(m.previousYesBid),
     price_level_structure: m.priceLevelStructure,
-    price_ranges: m.priceRanges.map((r) => ({ end: price4(r.end), start: price4(r.start), step: price4(r.step) })),
+    price_ranges: m.priceRanges.map((r) => ({
+      end: price4(r.end),
+      start: price4(r.start),
+      step: price4(r.step),
+    })),
     result: m.result,
     rules_primary: m.rulesPrimary,
     rules_secondary: m.rulesSecondary,
@@ -134,7 +148,10 @@ export function eventJson(engine: Engine, e: EventData, withMarkets: boolean): J
     title: e.title,
   };
   if (withMarkets) {
-    json.markets = e.marketTickers.map((t) => engine.getMarket(t)).filter((m): m is Market => m !== undefined).map((m) => marketJson(engine, m));
+    json.markets = e.marketTickers
+      .map((t) => engine.getMarket(t))
+      .filter((m): m is Market => m !== undefined)
+      .map((m) => marketJson(engine, m));
   }
   return json;
 }
@@ -230,7 +247,10 @@ export function marketPositionJson(p: Position): Json {
 }
 
 export function eventPositionsJson(positions: readonly Position[]): Json[] {
-  const byEvent = new Map<string, { cost: number; shares: number; exposure: number; realized: number; fees: number }>();
+  const byEvent = new Map<
+    string,
+    { cost: number; shares: number; exposure: number; realized: number; fees: number }
+  >();
   for (const p of positions) {
     const e = byEvent.get(p.eventTicker) ?? { cost: 0, shares: 0, exposure: 0, realized: 0, fees: 0 };
     e.cost += p.totalTraded;

@@ -13,10 +13,25 @@ import type { EngineEvent, Market, Order, Position } from '../engine/types.js';
 import { count2, direction, money4, price4, rfc3339, unixSeconds } from './wire.js';
 
 /** Channels this exchange serves; other real Kalshi channels are accepted but stay silent. */
-const SERVED_CHANNELS = new Set(['orderbook_delta', 'ticker', 'trade', 'fill', 'market_positions', 'user_orders', 'market_lifecycle_v2']);
+const SERVED_CHANNELS = new Set([
+  'orderbook_delta',
+  'ticker',
+  'trade',
+  'fill',
+  'market_positions',
+  'user_orders',
+  'market_lifecycle_v2',
+]);
 const SILENT_CHANNELS = new Set(['multivariate_market_lifecycle', 'communications', 'order_group_updates']);
 /** Channels whose subscription can be narrowed to markets. */
-const MARKET_FILTERED = new Set(['orderbook_delta', 'ticker', 'trade', 'fill', 'market_positions', 'user_orders']);
+const MARKET_FILTERED = new Set([
+  'orderbook_delta',
+  'ticker',
+  'trade',
+  'fill',
+  'market_positions',
+  'user_orders',
+]);
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 const WS_ERRORS = {
@@ -120,7 +135,15 @@ export class WsHub {
   // ---------------------------------------------------------------- connections
 
   attach(socket: WebSocket, userId: string): Connection {
-    const conn: Connection = { id: this.nextConnId++, userId, socket, subs: new Map(), nextSid: 1, stalled: new Set(), openedMs: this.engine.now() };
+    const conn: Connection = {
+      id: this.nextConnId++,
+      userId,
+      socket,
+      subs: new Map(),
+      nextSid: 1,
+      stalled: new Set(),
+      openedMs: this.engine.now(),
+    };
     this.conns.add(conn);
     let set = this.byUser.get(userId);
     if (!set) {
@@ -130,7 +153,9 @@ export class WsHub {
     set.add(conn);
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.from(data as ArrayBuffer).toString('utf8');
       this.onCommand(conn, text);
     });
     socket.on('ping', (payload: Buffer) => {
@@ -152,13 +177,22 @@ export class WsHub {
     return [...this.conns].map((c) => ({
       id: c.id,
       userId: c.userId,
-      subscriptions: [...c.subs.values()].map((s) => ({ sid: s.sid, channel: s.channel, marketTickers: s.tickers ? [...s.tickers] : null, seq: s.seq })),
+      subscriptions: [...c.subs.values()].map((s) => ({
+        sid: s.sid,
+        channel: s.channel,
+        marketTickers: s.tickers ? [...s.tickers] : null,
+        seq: s.seq,
+      })),
       stalled: [...c.stalled],
     }));
   }
 
   private matching(filter: { userId?: string | undefined; connectionId?: number | undefined }): Connection[] {
-    return [...this.conns].filter((c) => (filter.userId === undefined || c.userId === filter.userId) && (filter.connectionId === undefined || c.id === filter.connectionId));
+    return [...this.conns].filter(
+      (c) =>
+        (filter.userId === undefined || c.userId === filter.userId) &&
+        (filter.connectionId === undefined || c.id === filter.connectionId),
+    );
   }
 
   // ---------------------------------------------------------------- faults
@@ -267,7 +301,11 @@ export class WsHub {
           this.updateSubscription(conn, id, params);
           break;
         case 'list_subscriptions':
-          this.reply(conn, { id, type: 'ok', msg: [...conn.subs.values()].map((s) => ({ channel: s.channel, sid: s.sid })) });
+          this.reply(conn, {
+            id,
+            type: 'ok',
+            msg: [...conn.subs.values()].map((s) => ({ channel: s.channel, sid: s.sid })),
+          });
           break;
         default:
           throw new CommandError(5);
@@ -288,7 +326,8 @@ export class WsHub {
       list.push(params.market_ticker);
     }
     if (params.market_tickers !== undefined) {
-      if (!Array.isArray(params.market_tickers) || params.market_tickers.some((t) => typeof t !== 'string')) throw new CommandError(11);
+      if (!Array.isArray(params.market_tickers) || params.market_tickers.some((t) => typeof t !== 'string'))
+        throw new CommandError(11);
       list.push(...(params.market_tickers as string[]));
     }
     // The ticker channel also takes market ids (UUIDs).
@@ -309,7 +348,9 @@ export class WsHub {
     if (!isRecord(params)) throw new CommandError(2);
     const channels = params.channels;
     if (!Array.isArray(channels) || channels.length === 0) throw new CommandError(3);
-    for (const ch of channels) if (typeof ch !== 'string' || (!SERVED_CHANNELS.has(ch) && !SILENT_CHANNELS.has(ch))) throw new CommandError(8);
+    for (const ch of channels)
+      if (typeof ch !== 'string' || (!SERVED_CHANNELS.has(ch) && !SILENT_CHANNELS.has(ch)))
+        throw new CommandError(8);
     const tickers = this.tickersOf(params);
     if ((channels as string[]).includes('orderbook_delta') && tickers === null) throw new CommandError(14);
     const useYesPrice = params.use_yes_price === true;
@@ -328,20 +369,37 @@ export class WsHub {
             added.push(t);
           }
         }
-        if (existing.tickers && filter === null && MARKET_FILTERED.has(channel) && channel !== 'orderbook_delta') existing.tickers = null;
+        if (
+          existing.tickers &&
+          filter === null &&
+          MARKET_FILTERED.has(channel) &&
+          channel !== 'orderbook_delta'
+        )
+          existing.tickers = null;
         this.reply(conn, { type: 'subscribed', id, msg: { channel, sid: existing.sid } });
-        if (channel === 'orderbook_delta') afterReplies.push(() => added.forEach((t) => this.sendSnapshot(existing, t)));
+        if (channel === 'orderbook_delta')
+          afterReplies.push(() => added.forEach((t) => this.sendSnapshot(existing, t)));
         continue;
       }
-      const sub: Subscription = { sid: conn.nextSid++, channel, tickers: filter ? new Set(filter) : null, useYesPrice, seq: 0, skipNext: false, conn };
+      const sub: Subscription = {
+        sid: conn.nextSid++,
+        channel,
+        tickers: filter ? new Set(filter) : null,
+        useYesPrice,
+        seq: 0,
+        skipNext: false,
+        conn,
+      };
       conn.subs.set(sub.sid, sub);
       this.byChannel.get(channel)?.add(sub);
       this.reply(conn, { type: 'subscribed', id, msg: { channel, sid: sub.sid } });
-      if (channel === 'orderbook_delta' && filter) afterReplies.push(() => filter.forEach((t) => this.sendSnapshot(sub, t)));
+      if (channel === 'orderbook_delta' && filter)
+        afterReplies.push(() => filter.forEach((t) => this.sendSnapshot(sub, t)));
       if (channel === 'ticker' && params.send_initial_snapshot === true) {
         afterReplies.push(() => {
           const markets = filter ? filter.map((t) => this.engine.getMarket(t)) : this.engine.listMarkets();
-          for (const m of markets) if (m) this.deliver(sub, 'ticker', this.tickerMsg(m, this.engine.now()), false);
+          for (const m of markets)
+            if (m) this.deliver(sub, 'ticker', this.tickerMsg(m, this.engine.now()), false);
         });
       }
     }
@@ -375,7 +433,8 @@ export class WsHub {
     if (!sub) throw new CommandError(7);
     const action = params.action;
     if (action === undefined) throw new CommandError(15);
-    if (action !== 'add_markets' && action !== 'delete_markets' && action !== 'get_snapshot') throw new CommandError(13);
+    if (action !== 'add_markets' && action !== 'delete_markets' && action !== 'get_snapshot')
+      throw new CommandError(13);
     if (action === 'get_snapshot' && sub.channel !== 'orderbook_delta') throw new CommandError(13);
     if (!MARKET_FILTERED.has(sub.channel)) throw new CommandError(13);
     const tickers = this.tickersOf(params);
@@ -410,7 +469,8 @@ export class WsHub {
     const book = this.engine.getBook(ticker);
     if (!market || !book) return;
     const yes: string[] = [];
-    for (const level of book.bids.bestFirst()) yes.unshift(`["${price4(level.price)}","${count2(level.total)}"]`);
+    for (const level of book.bids.bestFirst())
+      yes.unshift(`["${price4(level.price)}","${count2(level.total)}"]`);
     const no: string[] = [];
     for (const level of book.asks.bestFirst()) {
       const entry = `["${price4(sub.useYesPrice ? level.price : ONE_DOLLAR - level.price)}","${count2(level.total)}"]`;
@@ -447,7 +507,8 @@ export class WsHub {
           ts: unixSeconds(t.createdMs),
           ts_ms: t.createdMs,
         });
-        for (const sub of subs) if (!sub.tickers || sub.tickers.has(t.ticker)) this.deliver(sub, 'trade', msg, false);
+        for (const sub of subs)
+          if (!sub.tickers || sub.tickers.has(t.ticker)) this.deliver(sub, 'trade', msg, false);
         return;
       }
       case 'ticker': {
@@ -489,10 +550,16 @@ export class WsHub {
         });
         return;
       case 'position':
-        this.toUser(event.userId, 'market_positions', event.market.ticker, () => ['market_position', this.positionMsg(event.userId, event.position)]);
+        this.toUser(event.userId, 'market_positions', event.market.ticker, () => [
+          'market_position',
+          this.positionMsg(event.userId, event.position),
+        ]);
         return;
       case 'order':
-        this.toUser(event.userId, 'user_orders', event.order.ticker, () => ['user_order', this.orderMsg(event.order)]);
+        this.toUser(event.userId, 'user_orders', event.order.ticker, () => [
+          'user_order',
+          this.orderMsg(event.order),
+        ]);
         return;
       case 'lifecycle': {
         const subs = this.byChannel.get('market_lifecycle_v2');
@@ -505,7 +572,14 @@ export class WsHub {
         const subs = this.byChannel.get('market_lifecycle_v2');
         if (!subs || subs.size === 0) return;
         const e = event.event;
-        const msg = JSON.stringify({ event_ticker: e.eventTicker, exchange_index: 0, title: e.title, subtitle: e.subTitle, collateral_return_type: e.mutuallyExclusive ? 'MECNET' : '', series_ticker: e.seriesTicker });
+        const msg = JSON.stringify({
+          event_ticker: e.eventTicker,
+          exchange_index: 0,
+          title: e.title,
+          subtitle: e.subTitle,
+          collateral_return_type: e.mutuallyExclusive ? 'MECNET' : '',
+          series_ticker: e.seriesTicker,
+        });
         for (const sub of subs) this.deliver(sub, 'event_lifecycle', msg, false);
         return;
       }
@@ -537,7 +611,12 @@ export class WsHub {
       if (!sub.tickers?.has(market.ticker)) continue;
       const isOwner = sub.conn.userId === order.userId && order.clientOrderId !== '';
       if (isOwner) {
-        this.deliver(sub, 'orderbook_delta', this.deltaMsg(market, side, price, delta, tsMs, sub.useYesPrice, order), true);
+        this.deliver(
+          sub,
+          'orderbook_delta',
+          this.deltaMsg(market, side, price, delta, tsMs, sub.useYesPrice, order),
+          true,
+        );
       } else if (side === 'ask' && sub.useYesPrice) {
         yesScale ??= this.deltaMsg(market, side, price, delta, tsMs, true, null);
         this.deliver(sub, 'orderbook_delta', yesScale, true);
@@ -548,7 +627,15 @@ export class WsHub {
     }
   }
 
-  private deltaMsg(market: Market, side: 'bid' | 'ask', price: number, delta: number, tsMs: number, useYesPrice: boolean, owner: Order | null): string {
+  private deltaMsg(
+    market: Market,
+    side: 'bid' | 'ask',
+    price: number,
+    delta: number,
+    tsMs: number,
+    useYesPrice: boolean,
+    owner: Order | null,
+  ): string {
     const shown = side === 'bid' || useYesPrice ? price : ONE_DOLLAR - price;
     let msg = `{"market_ticker":"${market.ticker}","market_id":"${market.marketId}","price_dollars":"${price4(shown)}","delta_fp":"${count2(delta)}","side":"${side === 'bid' ? 'yes' : 'no'}"`;
     if (owner) msg += `,"client_order_id":${JSON.stringify(owner.clientOrderId)},"subaccount":0`;
@@ -622,7 +709,11 @@ export class WsHub {
   }
 
   private lifecycleMsg(m: Market, eventType: string, tsMs: number): string {
-    const msg: Record<string, unknown> = { market_ticker: m.ticker, event_type: eventType, exchange_index: 0 };
+    const msg: Record<string, unknown> = {
+      market_ticker: m.ticker,
+      event_type: eventType,
+      exchange_index: 0,
+    };
     switch (eventType) {
       case 'determined':
         msg.result = m.result;

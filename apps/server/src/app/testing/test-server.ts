@@ -54,7 +54,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
-      logs.push(...String(chunk).split('\n').filter((line) => line !== ''));
+      logs.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       callback();
     },
   });
@@ -91,5 +95,7 @@ export function sessionCookieFrom(setCookie: string | string[] | undefined): str
 }
 
 export function randomKeyId(): string {
-  return randomBytes(16).toString('hex').replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
+  return randomBytes(16)
+    .toString('hex')
+    .replace(/(.{8})(.{4})(.{4})(.{4})(.{12})/, '$1-$2-$3-$4-$5');
 }

@@ -84,7 +84,13 @@ describe('history mapping', () => {
   it('prices a NO fill on the NO side, and falls back to `ts` without created_time', () => {
     const { created_time: _c, ...rest } = recordedFill;
     const fill = toFill({ ...rest, outcome_side: 'no', book_side: 'ask', count_fp: '2.50' });
-    expect(fill).toMatchObject({ side: 'NO', price: 48, yes_price: 52, count: 2.5, created_time: '2026-06-11T06:29:30.000Z' });
+    expect(fill).toMatchObject({
+      side: 'NO',
+      price: 48,
+      yes_price: 52,
+      count: 2.5,
+      created_time: '2026-06-11T06:29:30.000Z',
+    });
   });
 
   it('maps a recorded order: limit price in cents, counts, taker + maker fees', () => {
@@ -121,11 +127,20 @@ describe('history mapping', () => {
 
 describe('deriveUserId', () => {
   it('is a stable UUID v5 of exchange and key id', () => {
-    const a = deriveUserId({ exchangeUrl: 'https://external-api.demo.kalshi.co/trade-api/v2', keyId: 'key-1' });
+    const a = deriveUserId({
+      exchangeUrl: 'https://external-api.demo.kalshi.co/trade-api/v2',
+      keyId: 'key-1',
+    });
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(deriveUserId({ exchangeUrl: 'https://external-api.demo.kalshi.co/trade-api/v2/', keyId: 'key-1' })).toBe(a);
-    expect(deriveUserId({ exchangeUrl: 'https://external-api.kalshi.com/trade-api/v2', keyId: 'key-1' })).not.toBe(a);
-    expect(deriveUserId({ exchangeUrl: 'https://external-api.demo.kalshi.co/trade-api/v2', keyId: 'key-2' })).not.toBe(a);
+    expect(
+      deriveUserId({ exchangeUrl: 'https://external-api.demo.kalshi.co/trade-api/v2/', keyId: 'key-1' }),
+    ).toBe(a);
+    expect(
+      deriveUserId({ exchangeUrl: 'https://external-api.kalshi.com/trade-api/v2', keyId: 'key-1' }),
+    ).not.toBe(a);
+    expect(
+      deriveUserId({ exchangeUrl: 'https://external-api.demo.kalshi.co/trade-api/v2', keyId: 'key-2' }),
+    ).not.toBe(a);
   });
 });
 

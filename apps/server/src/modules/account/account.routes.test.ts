@@ -102,9 +102,15 @@ describe('POST /api/v1/account/authenticate', () => {
 
   it('accepts a key pasted with escaped newlines or indentation', async () => {
     const pem = simulator.demoAccount.privateKeyPem;
-    const escaped = await authenticate({ key_id: ` ${simulator.demoAccount.keyId} `, private_key: pem.trim().replaceAll('\n', '\\n') });
+    const escaped = await authenticate({
+      key_id: ` ${simulator.demoAccount.keyId} `,
+      private_key: pem.trim().replaceAll('\n', '\\n'),
+    });
     expect(escaped.statusCode).toBe(200);
-    const indented = await authenticate({ key_id: simulator.demoAccount.keyId, private_key: `\n  ${pem.replaceAll('\n', '\r\n  ')}` });
+    const indented = await authenticate({
+      key_id: simulator.demoAccount.keyId,
+      private_key: `\n  ${pem.replaceAll('\n', '\r\n  ')}`,
+    });
     expect(indented.statusCode).toBe(200);
   });
 
@@ -384,7 +390,9 @@ describe('history routes', () => {
       expect(ours.side).toBe(fill.outcome_side === 'yes' ? 'YES' : 'NO');
       // "0.5600" -> 56 cents; "10.00" -> 10 contracts; "0.017500" -> 0.0175 dollars.
       expect(ours.yes_price).toBe(parseDollars(fill.yes_price_dollars) / 10_000);
-      expect(ours.price).toBe(parseDollars(fill.outcome_side === 'yes' ? fill.yes_price_dollars : fill.no_price_dollars) / 10_000);
+      expect(ours.price).toBe(
+        parseDollars(fill.outcome_side === 'yes' ? fill.yes_price_dollars : fill.no_price_dollars) / 10_000,
+      );
       expect(ours.count).toBe(parseCount(fill.count_fp) / 100);
       expect(ours.fee).toBe(parseDollars(fill.fee_cost) / 1_000_000);
     }
@@ -407,20 +415,39 @@ describe('history routes', () => {
     expect(settlements.json()).toHaveProperty('settlements');
   });
 
-  it("two users with two keys each see only their own history", async () => {
+  it('two users with two keys each see only their own history', async () => {
     const other = simulator.control.createAccount({ balance: '100.00' });
     const key = await simulator.control.createApiKey({ userId: other.userId });
-    const { markets } = (await createExchangeFactory({ env: 'simulator', restBaseUrl: simulator.restBaseUrl, wsUrl: simulator.wsUrl })
+    const { markets } = await createExchangeFactory({
+      env: 'simulator',
+      restBaseUrl: simulator.restBaseUrl,
+      wsUrl: simulator.wsUrl,
+    })
       .rest()
-      .getMarkets({ status: 'open', limit: 1 }));
+      .getMarkets({ status: 'open', limit: 1 });
     const ticker = markets[0]?.ticker ?? '';
-    simulator.control.placeOrder({ userId: other.userId, ticker, side: 'bid', price: '0.9900', count: '1.00', timeInForce: 'immediate_or_cancel' });
+    simulator.control.placeOrder({
+      userId: other.userId,
+      ticker,
+      side: 'bid',
+      price: '0.9900',
+      count: '1.00',
+      timeInForce: 'immediate_or_cancel',
+    });
 
     const login = await authenticate({ key_id: key.keyId, private_key: key.privateKeyPem });
     expect(login.statusCode).toBe(200);
     const otherCookie = sessionCookieFrom(login.headers['set-cookie']);
-    const theirs = (await server.app.inject({ method: 'GET', url: '/api/v1/account/fills', headers: { cookie: otherCookie } })).json<{ fills: Fill[] }>();
-    const mine = (await server.app.inject({ method: 'GET', url: '/api/v1/account/fills?limit=1000', headers: { cookie } })).json<{ fills: Fill[] }>();
+    const theirs = (
+      await server.app.inject({
+        method: 'GET',
+        url: '/api/v1/account/fills',
+        headers: { cookie: otherCookie },
+      })
+    ).json<{ fills: Fill[] }>();
+    const mine = (
+      await server.app.inject({ method: 'GET', url: '/api/v1/account/fills?limit=1000', headers: { cookie } })
+    ).json<{ fills: Fill[] }>();
     expect(theirs.fills.length).toBeGreaterThan(0);
     expect(theirs.fills.every((f) => f.ticker === ticker)).toBe(true);
     const mineIds = new Set(mine.fills.map((f) => f.fill_id));

@@ -42,7 +42,10 @@ export class AccountUsecases {
   }
 
   async authenticate(submitted: ExchangeCredentials): Promise<Authenticated> {
-    const credentials = { keyId: submitted.keyId.trim(), privateKeyPem: normalizePem(submitted.privateKeyPem) };
+    const credentials = {
+      keyId: submitted.keyId.trim(),
+      privateKeyPem: normalizePem(submitted.privateKeyPem),
+    };
     try {
       loadPrivateKey(credentials.privateKeyPem);
     } catch (error) {

@@ -2,7 +2,14 @@ import { marketListQuerySchema } from '@kalshi-desk/contracts';
 import { LocalOrderBook } from '@kalshi-desk/kalshi';
 import type { Market } from '@kalshi-desk/kalshi/protocol';
 import { describe, expect, it } from 'vitest';
-import { catalogEntry, quoteCents, selectMarkets, toMarketDetail, toMarketSummary, toOrderBook } from './markets.models.js';
+import {
+  catalogEntry,
+  quoteCents,
+  selectMarkets,
+  toMarketDetail,
+  toMarketSummary,
+  toOrderBook,
+} from './markets.models.js';
 
 // Shaped after the recorded market (KALSHI-API.md §5.2, REC markets__single).
 const market: Market = {
@@ -60,7 +67,9 @@ describe('market mapping', () => {
   });
 
   it("reads Kalshi's empty-book conventions as null", () => {
-    expect(quoteCents({ yes_bid_dollars: '0.0000', yes_ask_dollars: '1.0000', last_price_dollars: '0.0000' })).toEqual({
+    expect(
+      quoteCents({ yes_bid_dollars: '0.0000', yes_ask_dollars: '1.0000', last_price_dollars: '0.0000' }),
+    ).toEqual({
       yes_bid: null,
       yes_ask: null,
       last_price: null,
@@ -69,12 +78,20 @@ describe('market mapping', () => {
 
   it('uses the event title when the market has no (deprecated) title', () => {
     const { title: _t, ...untitled } = market;
-    expect(toMarketSummary(untitled, { seriesTicker: null, category: null, eventTitle: 'Event' }).title).toBe('Event');
+    expect(toMarketSummary(untitled, { seriesTicker: null, category: null, eventTitle: 'Event' }).title).toBe(
+      'Event',
+    );
   });
 
   it('maps a REST order book to best-first levels in cents and contracts', () => {
     const book = LocalOrderBook.fromRest('T', {
-      orderbook_fp: { yes_dollars: [['0.4500', '1.00'], ['0.4700', '3.50']], no_dollars: [['0.5150', '2.00']] },
+      orderbook_fp: {
+        yes_dollars: [
+          ['0.4500', '1.00'],
+          ['0.4700', '3.50'],
+        ],
+        no_dollars: [['0.5150', '2.00']],
+      },
     });
     expect(toOrderBook(book, Date.UTC(2026, 0, 1))).toEqual({
       ticker: 'T',
@@ -90,22 +107,39 @@ describe('market mapping', () => {
 
 describe('selectMarkets', () => {
   const mk = (ticker: string, over: Partial<Market>, category: string) =>
-    catalogEntry(toMarketSummary({ ...market, ticker, ...over }, { seriesTicker: null, category }), `Event of ${ticker}`);
+    catalogEntry(
+      toMarketSummary({ ...market, ticker, ...over }, { seriesTicker: null, category }),
+      `Event of ${ticker}`,
+    );
   const entries = [
-    mk('A-RAIN', { volume_fp: '10.00', close_time: '2026-07-01T00:00:00Z', title: 'Rain in NYC?' }, 'Climate and Weather'),
-    mk('B-CPI', { volume_fp: '99.00', close_time: '2026-06-01T00:00:00Z', title: 'CPI above 3%?' }, 'Economics'),
+    mk(
+      'A-RAIN',
+      { volume_fp: '10.00', close_time: '2026-07-01T00:00:00Z', title: 'Rain in NYC?' },
+      'Climate and Weather',
+    ),
+    mk(
+      'B-CPI',
+      { volume_fp: '99.00', close_time: '2026-06-01T00:00:00Z', title: 'CPI above 3%?' },
+      'Economics',
+    ),
     mk('C-OLD', { volume_fp: '50.00', status: 'finalized', title: 'Old CPI market' }, 'Economics'),
   ];
   const q = (input: Record<string, unknown>) => marketListQuerySchema.parse(input);
 
   it('sorts by volume (default) or by close time', () => {
     expect(selectMarkets(entries, q({})).map((m) => m.ticker)).toEqual(['B-CPI', 'C-OLD', 'A-RAIN']);
-    expect(selectMarkets(entries, q({ sort: 'close_time', status: 'open' })).map((m) => m.ticker)).toEqual(['B-CPI', 'A-RAIN']);
+    expect(selectMarkets(entries, q({ sort: 'close_time', status: 'open' })).map((m) => m.ticker)).toEqual([
+      'B-CPI',
+      'A-RAIN',
+    ]);
   });
 
   it("filters by status in Kalshi's filter vocabulary, by category and by search words", () => {
     expect(selectMarkets(entries, q({ status: 'settled' })).map((m) => m.ticker)).toEqual(['C-OLD']);
-    expect(selectMarkets(entries, q({ category: 'economics' })).map((m) => m.ticker)).toEqual(['B-CPI', 'C-OLD']);
+    expect(selectMarkets(entries, q({ category: 'economics' })).map((m) => m.ticker)).toEqual([
+      'B-CPI',
+      'C-OLD',
+    ]);
     expect(selectMarkets(entries, q({ search: 'cpi old' })).map((m) => m.ticker)).toEqual(['C-OLD']);
     expect(selectMarkets(entries, q({ search: 'nyc' })).map((m) => m.ticker)).toEqual(['A-RAIN']);
     expect(selectMarkets(entries, q({ limit: 1 }))).toHaveLength(1);

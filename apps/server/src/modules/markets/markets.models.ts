@@ -3,7 +3,13 @@
  * API's shapes (exact: fixed-point strings -> integers -> one division), plus the list's
  * filter and sort. Prices are cents on the YES scale; counts are contracts.
  */
-import type { EventDetail, MarketDetail, MarketListQuery, MarketSummary, OrderBook } from '@kalshi-desk/contracts';
+import type {
+  EventDetail,
+  MarketDetail,
+  MarketListQuery,
+  MarketSummary,
+  OrderBook,
+} from '@kalshi-desk/contracts';
 import {
   MICROS_PER_DOLLAR,
   parseCount,
@@ -22,7 +28,9 @@ const contracts = (centi: number): number => centi / 100;
  * Kalshi's empty-book conventions (KALSHI-API.md §5.2): no bids -> yes_bid "0.0000", no asks
  * -> yes_ask "1.0000"; no trade yet -> last price "0.0000". Those become null.
  */
-export function quoteCents(market: Pick<Market, 'yes_bid_dollars' | 'yes_ask_dollars' | 'last_price_dollars'>): {
+export function quoteCents(
+  market: Pick<Market, 'yes_bid_dollars' | 'yes_ask_dollars' | 'last_price_dollars'>,
+): {
   yes_bid: number | null;
   yes_ask: number | null;
   last_price: number | null;
@@ -79,7 +87,11 @@ export function toMarketDetail(market: Market, context: MarketContext): MarketDe
   };
 }
 
-export function toEventDetail(event: KalshiEvent, markets: readonly Market[], category: string | null): EventDetail {
+export function toEventDetail(
+  event: KalshiEvent,
+  markets: readonly Market[],
+  category: string | null,
+): EventDetail {
   const context = { seriesTicker: event.series_ticker, category, eventTitle: event.title };
   return {
     event_ticker: event.event_ticker,
@@ -142,7 +154,14 @@ export interface CatalogEntry {
 export function catalogEntry(summary: MarketSummary, eventTitle: string): CatalogEntry {
   return {
     summary,
-    haystack: [summary.ticker, summary.event_ticker, summary.title, summary.yes_sub_title, eventTitle, summary.category ?? '']
+    haystack: [
+      summary.ticker,
+      summary.event_ticker,
+      summary.title,
+      summary.yes_sub_title,
+      eventTitle,
+      summary.category ?? '',
+    ]
       .join('\n')
       .toLowerCase(),
   };
@@ -150,14 +169,18 @@ export function catalogEntry(summary: MarketSummary, eventTitle: string): Catalo
 
 export function selectMarkets(entries: readonly CatalogEntry[], query: MarketListQuery): MarketSummary[] {
   const category = query.category?.trim().toLowerCase();
-  const terms = (query.search ?? '').toLowerCase().split(/\s+/).filter((t) => t !== '');
+  const terms = (query.search ?? '')
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => t !== '');
   const selected = entries.filter(
     (e) =>
       matchesStatus(e.summary.status, query.status) &&
       (category === undefined || category === '' || (e.summary.category ?? '').toLowerCase() === category) &&
       terms.every((t) => e.haystack.includes(t)),
   );
-  const byTicker = (a: CatalogEntry, b: CatalogEntry) => (a.summary.ticker < b.summary.ticker ? -1 : a.summary.ticker > b.summary.ticker ? 1 : 0);
+  const byTicker = (a: CatalogEntry, b: CatalogEntry) =>
+    a.summary.ticker < b.summary.ticker ? -1 : a.summary.ticker > b.summary.ticker ? 1 : 0;
   selected.sort(
     query.sort === 'close_time'
       ? (a, b) => Date.parse(a.summary.close_time) - Date.parse(b.summary.close_time) || byTicker(a, b)

@@ -16,7 +16,12 @@ let baseUrl: string;
 let cookie: string;
 
 beforeAll(async () => {
-  simulator = await startSimulator({ port: 0, seed: 3, scenario: 'quiet', demoKey: { privateKeyPem: getTestRsaKey(0).privateKeyPem } });
+  simulator = await startSimulator({
+    port: 0,
+    seed: 3,
+    scenario: 'quiet',
+    demoKey: { privateKeyPem: getTestRsaKey(0).privateKeyPem },
+  });
   server = await startTestServer({
     exchange: createExchangeFactory({
       env: 'simulator',
@@ -36,7 +41,12 @@ afterAll(async () => {
   await simulator.close();
 });
 
-const direct = () => createExchangeFactory({ env: 'simulator', restBaseUrl: simulator.restBaseUrl, wsUrl: simulator.wsUrl }).rest();
+const direct = () =>
+  createExchangeFactory({
+    env: 'simulator',
+    restBaseUrl: simulator.restBaseUrl,
+    wsUrl: simulator.wsUrl,
+  }).rest();
 
 async function listMarkets(query = ''): Promise<{ markets: MarketSummary[]; categories: string[] }> {
   const res = await server.app.inject({ method: 'GET', url: `/api/v1/markets${query}` });
@@ -173,7 +183,8 @@ function readSse(path: string, headers: Record<string, string>) {
     async waitFor(predicate: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${events.map((e) => e.type).join(',')}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}; got ${events.map((e) => e.type).join(',')}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 100);
@@ -200,27 +211,43 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     const first = readSse(`/api/v1/markets/${ticker}/sse`, { cookie });
     expect((await first.opened).statusCode).toBe(200);
     await first.waitFor(() => first.events.some((e) => e.type === 'orderbook'), 'the first order book');
-    const book = first.events.find((e) => e.type === 'orderbook')?.data as { ticker: string; yes: [number, number][] };
+    const book = first.events.find((e) => e.type === 'orderbook')?.data as {
+      ticker: string;
+      yes: [number, number][];
+    };
     expect(book.ticker).toBe(ticker);
-    const rest = (await server.app.inject({ method: 'GET', url: `/api/v1/markets/${ticker}/orderbook` })).json();
+    const rest = (
+      await server.app.inject({ method: 'GET', url: `/api/v1/markets/${ticker}/orderbook` })
+    ).json();
     expect(book.yes).toEqual(rest.yes);
 
     const second = readSse(`/api/v1/markets/${ticker}/sse`, { cookie });
-    await second.waitFor(() => second.events.some((e) => e.type === 'orderbook'), 'the book for the second viewer');
+    await second.waitFor(
+      () => second.events.some((e) => e.type === 'orderbook'),
+      'the book for the second viewer',
+    );
     expect(streams.stats()).toEqual({ connections: 1, markets: 1, viewers: 2 });
     // At the exchange: one connection, one order-book and one ticker subscription for the market.
     const upstream = simulator.control.connections();
     expect(upstream).toHaveLength(1);
     const subs = upstream[0]?.subscriptions ?? [];
-    expect(subs.filter((sub) => sub.channel === 'orderbook_delta' && sub.marketTickers?.includes(ticker))).toHaveLength(1);
+    expect(
+      subs.filter((sub) => sub.channel === 'orderbook_delta' && sub.marketTickers?.includes(ticker)),
+    ).toHaveLength(1);
     expect(subs.filter((sub) => sub.channel === 'ticker')).toHaveLength(1);
 
     // A trade on the exchange moves the book and the ticker for both viewers.
     const before = first.events.length;
     simulator.control.trade({ ticker, side: 'bid', count: '1.00' });
     await first.waitFor(() => first.events.slice(before).some((e) => e.type === 'ticker'), 'a ticker update');
-    await first.waitFor(() => first.events.slice(before).some((e) => e.type === 'orderbook'), 'a book update');
-    await second.waitFor(() => second.events.some((e) => e.type === 'ticker'), 'a ticker on the second viewer');
+    await first.waitFor(
+      () => first.events.slice(before).some((e) => e.type === 'orderbook'),
+      'a book update',
+    );
+    await second.waitFor(
+      () => second.events.some((e) => e.type === 'ticker'),
+      'a ticker on the second viewer',
+    );
 
     first.close();
     await first.waitFor(() => streams.stats().viewers === 1, 'the first viewer to leave', 3000);
@@ -228,7 +255,11 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     second.close();
     await second.waitFor(() => streams.stats().markets === 0, 'the last viewer to leave', 3000);
     expect(streams.stats()).toEqual({ connections: 0, markets: 0, viewers: 0 });
-    await second.waitFor(() => simulator.control.connections().length === 0, 'the upstream connection to close', 3000);
+    await second.waitFor(
+      () => simulator.control.connections().length === 0,
+      'the upstream connection to close',
+      3000,
+    );
   });
 
   it('a sequence gap upstream shows as resyncing, then a fresh book arrives', async () => {
@@ -239,21 +270,28 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     simulator.control.skipSeq({});
     simulator.control.trade({ ticker, side: 'ask', count: '1.00' });
     simulator.control.trade({ ticker, side: 'bid', count: '1.00' });
-    const status = (e: { type: string; data: unknown }) => (e.type === 'connection_status' ? (e.data as { status: string; detail: string }) : null);
+    const status = (e: { type: string; data: unknown }) =>
+      e.type === 'connection_status' ? (e.data as { status: string; detail: string }) : null;
     await stream.waitFor(() => stream.events.some((e) => status(e)?.status === 'resyncing'), 'resyncing');
-    await stream.waitFor(() => stream.events.some((e) => status(e)?.detail === 'order book resynced'), 'the resync');
+    await stream.waitFor(
+      () => stream.events.some((e) => status(e)?.detail === 'order book resynced'),
+      'the resync',
+    );
     // The snapshot that ends the resync goes out as a fresh book after the resyncing status.
     const resyncing = stream.events.findIndex((e) => status(e)?.status === 'resyncing');
     expect(stream.events.slice(resyncing).some((e) => e.type === 'orderbook')).toBe(true);
     stream.close();
   });
 
-  it('logout ends the session\'s market streams', async () => {
+  it("logout ends the session's market streams", async () => {
     const login = await server.app.inject({ method: 'POST', url: '/api/v1/account/authenticate/demo' });
     const own = sessionCookieFrom(login.headers['set-cookie']);
     const { markets } = await listMarkets('?status=open');
     const stream = readSse(`/api/v1/markets/${markets[1]?.ticker ?? ''}/sse`, { cookie: own });
-    await stream.waitFor(() => stream.events.some((e) => e.type === 'connection_status'), 'the stream to open');
+    await stream.waitFor(
+      () => stream.events.some((e) => e.type === 'connection_status'),
+      'the stream to open',
+    );
     await server.app.inject({ method: 'DELETE', url: '/api/v1/account/logout', headers: { cookie: own } });
     await stream.waitFor(() => stream.isEnded, 'the stream to end', 3000);
     expect(server.app.marketStreams.stats().viewers).toBe(0);

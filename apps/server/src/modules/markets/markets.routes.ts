@@ -28,7 +28,13 @@ export interface MarketsRoutesOptions {
 
 // Kalshi tickers: letters, digits, dots, dashes, underscores (e.g. KXCPIYOY-26DEC-T3.1).
 const tickerSchema = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'not a market ticker');
-const errors = { 400: errorBodySchema, 404: errorBodySchema, 429: errorBodySchema, 502: errorBodySchema, 503: errorBodySchema };
+const errors = {
+  400: errorBodySchema,
+  404: errorBodySchema,
+  429: errorBodySchema,
+  502: errorBodySchema,
+  503: errorBodySchema,
+};
 
 export const marketsRoutes: FastifyPluginAsyncZod<MarketsRoutesOptions> = (app, options) => {
   const { markets, streams, account } = options;
@@ -123,7 +129,11 @@ export const marketsRoutes: FastifyPluginAsyncZod<MarketsRoutesOptions> = (app, 
  * (order book, ticker and status are states: only the latest matters), so a slow client
  * costs bounded memory.
  */
-function openSse(request: FastifyRequest, reply: FastifyReply, heartbeatMs: number): MarketViewer & { onClose(fn: () => void): void } {
+function openSse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  heartbeatMs: number,
+): MarketViewer & { onClose(fn: () => void): void } {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, SSE_HEADERS);

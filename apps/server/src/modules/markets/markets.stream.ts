@@ -67,7 +67,13 @@ export class MarketStreams {
   constructor(private readonly deps: MarketStreamsDeps) {}
 
   /** Adds a viewer; returns the function that removes it. */
-  watch(input: { userId: string; jti: string; credentials: ExchangeCredentials; ticker: string; viewer: MarketViewer }): () => void {
+  watch(input: {
+    userId: string;
+    jti: string;
+    credentials: ExchangeCredentials;
+    ticker: string;
+    viewer: MarketViewer;
+  }): () => void {
     const feed = this.feedFor(input.userId, input.credentials);
     let watch = feed.watches.get(input.ticker);
     const isNew = watch === undefined;
@@ -85,7 +91,10 @@ export class MarketStreams {
       feed.watches.set(input.ticker, watch);
     }
     watch.viewers.set(input.viewer, input.jti);
-    input.viewer.send('connection_status', { status: connectionStateOf(feed.client.state), detail: 'watching ' + input.ticker });
+    input.viewer.send('connection_status', {
+      status: connectionStateOf(feed.client.state),
+      detail: 'watching ' + input.ticker,
+    });
     if (watch.lastBook !== null) input.viewer.send('orderbook', watch.lastBook);
     if (watch.lastTicker !== null) input.viewer.send('ticker', watch.lastTicker);
     if (isNew) void this.subscribe(feed, watch);
@@ -127,24 +136,35 @@ export class MarketStreams {
     if (existing) return existing;
     const client =
       this.deps.createClient?.({ url: this.deps.wsUrl, credentials }) ??
-      new KalshiWsClient({ url: this.deps.wsUrl, credentials: { keyId: credentials.keyId, privateKeyPem: credentials.privateKeyPem } });
+      new KalshiWsClient({
+        url: this.deps.wsUrl,
+        credentials: { keyId: credentials.keyId, privateKeyPem: credentials.privateKeyPem },
+      });
     const feed: UserFeed = { userId, client, watches: new Map(), stopListening: () => undefined };
     const offMessage = client.on('message', (message) => this.onMessage(feed, message));
     const offState = client.on('state', ({ state }) => {
       for (const watch of feed.watches.values()) {
-        this.broadcast(watch, 'connection_status', { status: connectionStateOf(state), detail: `upstream ${state}` });
+        this.broadcast(watch, 'connection_status', {
+          status: connectionStateOf(state),
+          detail: `upstream ${state}`,
+        });
       }
     });
     const offStale = client.on('stale', ({ subscription, reason }) => {
       for (const ticker of subscription.marketTickers ?? []) {
         const watch = feed.watches.get(ticker);
-        if (watch) this.broadcast(watch, 'connection_status', { status: 'resyncing', detail: `order book ${reason}` });
+        if (watch)
+          this.broadcast(watch, 'connection_status', { status: 'resyncing', detail: `order book ${reason}` });
       }
     });
     const offResynced = client.on('resynced', ({ subscription }) => {
       for (const ticker of subscription.marketTickers ?? []) {
         const watch = feed.watches.get(ticker);
-        if (watch) this.broadcast(watch, 'connection_status', { status: connectionStateOf(client.state), detail: 'order book resynced' });
+        if (watch)
+          this.broadcast(watch, 'connection_status', {
+            status: connectionStateOf(client.state),
+            detail: 'order book resynced',
+          });
       }
     });
     feed.stopListening = () => {
@@ -189,7 +209,10 @@ export class MarketStreams {
     feed.watches.delete(watch.ticker);
     for (const handle of watch.handles) {
       feed.client.unsubscribe(handle).catch((error: unknown) => {
-        this.deps.logger.info({ ticker: watch.ticker, err: error instanceof Error ? error.message : 'unknown' }, 'unsubscribe failed');
+        this.deps.logger.info(
+          { ticker: watch.ticker, err: error instanceof Error ? error.message : 'unknown' },
+          'unsubscribe failed',
+        );
       });
     }
     if (feed.watches.size === 0 && this.feeds.get(feed.userId) === feed) {
@@ -218,7 +241,10 @@ export class MarketStreams {
         } catch (error) {
           // Out of sync: wait for the next snapshot (the WS client resyncs on seq gaps).
           watch.book = null;
-          this.deps.logger.warn({ ticker: watch.ticker, err: error instanceof Error ? error.message : 'unknown' }, 'order book out of sync');
+          this.deps.logger.warn(
+            { ticker: watch.ticker, err: error instanceof Error ? error.message : 'unknown' },
+            'order book out of sync',
+          );
           return;
         }
         this.scheduleBook(watch, this.deps.bookFlushMs ?? 50);

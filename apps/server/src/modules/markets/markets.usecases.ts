@@ -3,7 +3,13 @@
  * memory. Kalshi's markets carry no category (it lives on the series), so the list is built
  * from events with their nested markets plus the series list, and filtered/sorted here.
  */
-import type { EventDetail, MarketDetail, MarketListQuery, MarketSummary, OrderBook } from '@kalshi-desk/contracts';
+import type {
+  EventDetail,
+  MarketDetail,
+  MarketListQuery,
+  MarketSummary,
+  OrderBook,
+} from '@kalshi-desk/contracts';
 import { LocalOrderBook, type KalshiRestClient } from '@kalshi-desk/kalshi';
 import type { Clock } from '../../shared/clock.js';
 import { appError } from '../../shared/errors.js';
@@ -48,7 +54,9 @@ export class MarketsUsecases {
 
   async list(query: MarketListQuery): Promise<{ markets: MarketSummary[]; categories: string[] }> {
     const entries = await this.catalog(query.status);
-    const categories = [...new Set(entries.map((e) => e.summary.category).filter((c): c is string => c !== null))].sort();
+    const categories = [
+      ...new Set(entries.map((e) => e.summary.category).filter((c): c is string => c !== null)),
+    ].sort();
     return { markets: selectMarkets(entries, query), categories };
   }
 
@@ -61,19 +69,26 @@ export class MarketsUsecases {
     const seriesTicker = event?.event.series_ticker ?? null;
     return toMarketDetail(market, {
       seriesTicker,
-      category: (seriesTicker !== null ? categories.get(seriesTicker) : undefined) ?? event?.event.category ?? null,
+      category:
+        (seriesTicker !== null ? categories.get(seriesTicker) : undefined) ?? event?.event.category ?? null,
       eventTitle: event?.event.title ?? null,
     });
   }
 
   async orderBook(ticker: string): Promise<OrderBook> {
-    const response = await this.call(() => this.rest.getOrderbook(ticker, { depth: 0 }), `No market ${ticker}.`);
+    const response = await this.call(
+      () => this.rest.getOrderbook(ticker, { depth: 0 }),
+      `No market ${ticker}.`,
+    );
     return toOrderBook(LocalOrderBook.fromRest(ticker, response), this.options.clock.now());
   }
 
   async event(eventTicker: string): Promise<EventDetail> {
     const [response, categories] = await Promise.all([
-      this.call(() => this.rest.getEvent(eventTicker, { with_nested_markets: true }), `No event ${eventTicker}.`),
+      this.call(
+        () => this.rest.getEvent(eventTicker, { with_nested_markets: true }),
+        `No event ${eventTicker}.`,
+      ),
       this.categories(),
     ]);
     const markets = response.event.markets ?? response.markets ?? [];
@@ -92,7 +107,8 @@ export class MarketsUsecases {
       return await fn();
     } catch (error) {
       const failure = exchangeFailure(error);
-      if (failure.code === 'not_found' && notFound !== undefined) throw appError('not_found', 404, notFound, error);
+      if (failure.code === 'not_found' && notFound !== undefined)
+        throw appError('not_found', 404, notFound, error);
       throw failure;
     }
   }
@@ -113,16 +129,26 @@ export class MarketsUsecases {
     return value;
   }
 
-  private async loadCatalog(status: Exclude<MarketListQuery['status'], 'paused'> | undefined): Promise<CatalogEntry[]> {
+  private async loadCatalog(
+    status: Exclude<MarketListQuery['status'], 'paused'> | undefined,
+  ): Promise<CatalogEntry[]> {
     const categories = await this.categories();
     const entries: CatalogEntry[] = [];
     const maxEvents = this.options.maxEvents ?? 2_000;
     let count = 0;
     await this.call(async () => {
-      for await (const event of this.rest.iterateEvents({ with_nested_markets: true, limit: 200, ...(status ? { status } : {}) })) {
+      for await (const event of this.rest.iterateEvents({
+        with_nested_markets: true,
+        limit: 200,
+        ...(status ? { status } : {}),
+      })) {
         const category = categories.get(event.series_ticker) ?? event.category ?? null;
         for (const market of event.markets ?? []) {
-          const summary = toMarketSummary(market, { seriesTicker: event.series_ticker, category, eventTitle: event.title });
+          const summary = toMarketSummary(market, {
+            seriesTicker: event.series_ticker,
+            category,
+            eventTitle: event.title,
+          });
           entries.push(catalogEntry(summary, event.title));
         }
         if (++count >= maxEvents) break;

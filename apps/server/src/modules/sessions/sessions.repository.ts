@@ -50,7 +50,10 @@ export class SessionsRepository {
 
   /** Deletes rows of sessions that expired before `before`; returns how many. */
   async deleteExpiredBefore(before: Date): Promise<number> {
-    const deleted = await this.db.delete(sessions).where(lt(sessions.expiresAt, before)).returning({ jti: sessions.jti });
+    const deleted = await this.db
+      .delete(sessions)
+      .where(lt(sessions.expiresAt, before))
+      .returning({ jti: sessions.jti });
     return deleted.length;
   }
 

@@ -119,13 +119,16 @@ describe.each(testDatabaseKinds())('SessionService on $name', ({ skipReason, cre
     },
   );
 
-  it.skipIf(skipReason !== null)('purges rows of sessions that ended over a week ago, keeping recent ones', async () => {
-    const old = await service.issue({ userId: USER, keyId: 'key-1' });
-    clock.advanceBy(SESSION_TTL_MS + 8 * 24 * HOUR);
-    const recent = await service.issue({ userId: USER, keyId: 'key-1' });
-    expect(await service.purgeExpired()).toBeGreaterThanOrEqual(1);
-    expect(await service.verify(old.token)).toEqual({ ok: false, reason: 'expired' });
-    expect((await service.verify(recent.token)).ok).toBe(true);
-    expect(await service.purgeExpired()).toBe(0);
-  });
+  it.skipIf(skipReason !== null)(
+    'purges rows of sessions that ended over a week ago, keeping recent ones',
+    async () => {
+      const old = await service.issue({ userId: USER, keyId: 'key-1' });
+      clock.advanceBy(SESSION_TTL_MS + 8 * 24 * HOUR);
+      const recent = await service.issue({ userId: USER, keyId: 'key-1' });
+      expect(await service.purgeExpired()).toBeGreaterThanOrEqual(1);
+      expect(await service.verify(old.token)).toEqual({ ok: false, reason: 'expired' });
+      expect((await service.verify(recent.token)).ok).toBe(true);
+      expect(await service.purgeExpired()).toBe(0);
+    },
+  );
 });

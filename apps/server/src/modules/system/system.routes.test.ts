@@ -15,7 +15,10 @@ describe('system routes', () => {
   let server: TestServer;
   const webDir = mkdtempSync(path.join(os.tmpdir(), 'kd-web-'));
   beforeAll(async () => {
-    writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>Kalshi Desk</title><div id="root"></div>');
+    writeFileSync(
+      path.join(webDir, 'index.html'),
+      '<!doctype html><title>Kalshi Desk</title><div id="root"></div>',
+    );
     writeFileSync(path.join(webDir, 'app.js'), 'console.log(1)');
     server = await startTestServer({ exchange, config: testConfig({ WEB_DIST_DIR: webDir }) });
   });
@@ -55,7 +58,9 @@ describe('system routes', () => {
     const res = await server.app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/account/authenticate', '/api/v1/health']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/account/authenticate', '/api/v1/health']),
+    );
   });
 
   it('keeps CORS closed by default', async () => {
@@ -72,7 +77,11 @@ describe('system routes', () => {
     try {
       const codes: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const res = await limited.app.inject({ method: 'POST', url: '/api/v1/account/authenticate', payload: {} });
+        const res = await limited.app.inject({
+          method: 'POST',
+          url: '/api/v1/account/authenticate',
+          payload: {},
+        });
         codes.push(res.statusCode);
         if (res.statusCode === 429) expect(res.json().error).toBe('rate_limited');
       }

@@ -2,7 +2,8 @@ import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 import { cn } from '../../lib/cn';
 
-const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), textarea:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), textarea:not([disabled]), select:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /**
  * A modal dialog: focus moves in on open, Tab stays inside, Escape closes, focus returns to
@@ -65,8 +66,19 @@ export function Dialog({
 
   if (!isOpen) return null;
   return createPortal(
-    <div className={cn('fixed inset-0 z-50 flex bg-black/50', side === 'left' ? 'items-stretch justify-start' : 'items-center justify-center p-4')}>
-      <button type="button" aria-label="Close" tabIndex={-1} className="absolute inset-0 cursor-default" onClick={onClose} />
+    <div
+      className={cn(
+        'fixed inset-0 z-50 flex bg-black/50',
+        side === 'left' ? 'items-stretch justify-start' : 'items-center justify-center p-4',
+      )}
+    >
+      <button
+        type="button"
+        aria-label="Close"
+        tabIndex={-1}
+        className="absolute inset-0 cursor-default"
+        onClick={onClose}
+      />
       <div
         ref={panelRef}
         role="dialog"
@@ -91,7 +103,12 @@ export function Dialog({
               </p>
             ) : null}
           </div>
-          <button type="button" aria-label="Close dialog" onClick={onClose} className="rounded p-1 text-muted-foreground hover:bg-muted">
+          <button
+            type="button"
+            aria-label="Close dialog"
+            onClick={onClose}
+            className="rounded p-1 text-muted-foreground hover:bg-muted"
+          >
             <span aria-hidden="true">✕</span>
           </button>
         </div>

@@ -1,7 +1,15 @@
 import type { ReactNode } from 'react';
 import { cn } from '../../lib/cn';
 
-export function EmptyState({ title, children, className }: { title: string; children?: ReactNode; className?: string }) {
+export function EmptyState({
+  title,
+  children,
+  className,
+}: {
+  title: string;
+  children?: ReactNode;
+  className?: string;
+}) {
   return (
     <div className={cn('rounded-lg border border-dashed p-6 text-center', className)}>
       <p className="font-medium">{title}</p>

@@ -16,7 +16,11 @@ export function Segmented<V extends string>({
   className?: string;
 }) {
   return (
-    <div role="radiogroup" aria-label={label} className={cn('inline-flex rounded-md border p-0.5', className)}>
+    <div
+      role="radiogroup"
+      aria-label={label}
+      className={cn('inline-flex rounded-md border p-0.5', className)}
+    >
       {options.map((option) => {
         const isChecked = option.value === value;
         return (

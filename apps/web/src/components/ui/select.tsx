@@ -6,14 +6,23 @@ export interface SelectOption<V extends string> {
   label: string;
 }
 
-export interface SelectProps<V extends string> extends Omit<SelectHTMLAttributes<HTMLSelectElement>, 'onChange' | 'value'> {
+export interface SelectProps<V extends string> extends Omit<
+  SelectHTMLAttributes<HTMLSelectElement>,
+  'onChange' | 'value'
+> {
   value: V;
   options: readonly SelectOption<V>[];
   onValueChange: (value: V) => void;
 }
 
 /** A native select (accessible and keyboard-friendly everywhere), styled. */
-export function Select<V extends string>({ value, options, onValueChange, className, ...props }: SelectProps<V>) {
+export function Select<V extends string>({
+  value,
+  options,
+  onValueChange,
+  className,
+  ...props
+}: SelectProps<V>) {
   return (
     <select
       value={value}

@@ -40,7 +40,13 @@ export function Tabs<V extends string>({
   const active = items.find((item) => item.value === value);
   return (
     <div className={className}>
-      <div ref={listRef} role="tablist" aria-label={label} onKeyDown={onKeyDown} className="flex gap-1 border-b">
+      <div
+        ref={listRef}
+        role="tablist"
+        aria-label={label}
+        onKeyDown={onKeyDown}
+        className="flex gap-1 border-b"
+      >
         {items.map((item) => {
           const isSelected = item.value === value;
           return (
@@ -55,7 +61,9 @@ export function Tabs<V extends string>({
               onClick={() => onValueChange(item.value)}
               className={cn(
                 '-mb-px border-b-2 px-3 py-2 text-sm font-medium',
-                isSelected ? 'border-primary text-foreground' : 'border-transparent text-muted-foreground hover:text-foreground',
+                isSelected
+                  ? 'border-primary text-foreground'
+                  : 'border-transparent text-muted-foreground hover:text-foreground',
               )}
             >
               {item.label}
@@ -64,7 +72,12 @@ export function Tabs<V extends string>({
         })}
       </div>
       {active ? (
-        <div role="tabpanel" id={`${baseId}-panel-${active.value}`} aria-labelledby={`${baseId}-tab-${active.value}`} className="pt-3">
+        <div
+          role="tabpanel"
+          id={`${baseId}-panel-${active.value}`}
+          aria-labelledby={`${baseId}-tab-${active.value}`}
+          className="pt-3"
+        >
           {active.content}
         </div>
       ) : null}

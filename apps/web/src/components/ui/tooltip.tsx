@@ -3,7 +3,15 @@ import { useId } from 'react';
 import { cn } from '../../lib/cn';
 
 /** A CSS-only tooltip shown on hover and keyboard focus; the text is also the accessible description. */
-export function Tooltip({ content, children, className }: { content: string; children: ReactNode; className?: string }) {
+export function Tooltip({
+  content,
+  children,
+  className,
+}: {
+  content: string;
+  children: ReactNode;
+  className?: string;
+}) {
   const id = useId();
   return (
     <span className={cn('group relative inline-flex', className)} aria-describedby={id}>

@@ -6,10 +6,22 @@ import { installMockApi, MockFailure } from '../../../test/mock-api';
 import { renderWithClient } from '../../../test/render';
 import { AuthDialog } from './auth-dialog';
 
-const simulator: AppConfigResponse = { kalshi_env: 'simulator', exchange_url: 'http://127.0.0.1:9100', demo_account_available: true };
-const production: AppConfigResponse = { kalshi_env: 'production', exchange_url: 'https://api.elections.kalshi.com', demo_account_available: false };
+const simulator: AppConfigResponse = {
+  kalshi_env: 'simulator',
+  exchange_url: 'http://127.0.0.1:9100',
+  demo_account_available: true,
+};
+const production: AppConfigResponse = {
+  kalshi_env: 'production',
+  exchange_url: 'https://api.elections.kalshi.com',
+  demo_account_available: false,
+};
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIE...\n-----END PRIVATE KEY-----\n';
-const ok = { status: 'authenticated', user_id: 'u1', session_expires_at: '2026-11-25T10:00:00.000Z' } as const;
+const ok = {
+  status: 'authenticated',
+  user_id: 'u1',
+  session_expires_at: '2026-11-25T10:00:00.000Z',
+} as const;
 
 async function submitKey(user: ReturnType<typeof userEvent.setup>) {
   await user.type(screen.getByLabelText('API key id'), 'key-123');
@@ -42,7 +54,9 @@ describe('AuthDialog', () => {
     ['exchange_unreachable', 502, /Could not reach Kalshi production/, /did not answer/],
     ['rate_limited', 429, /Too many attempts/, /Wait a minute/],
   ])('explains %s in plain words', async (code, status, title, hint) => {
-    installMockApi({ 'POST /api/v1/account/authenticate': () => new MockFailure(status, code, 'server text') });
+    installMockApi({
+      'POST /api/v1/account/authenticate': () => new MockFailure(status, code, 'server text'),
+    });
     const user = userEvent.setup();
     renderWithClient(<AuthDialog config={production} onAuthenticated={() => undefined} />);
     await submitKey(user);
@@ -53,7 +67,10 @@ describe('AuthDialog', () => {
   });
 
   it('says so when the server itself is down', async () => {
-    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))),
+    );
     const user = userEvent.setup();
     renderWithClient(<AuthDialog config={production} onAuthenticated={() => undefined} />);
     await submitKey(user);
@@ -75,7 +92,10 @@ describe('AuthDialog', () => {
     const user = userEvent.setup();
     renderWithClient(<AuthDialog config={production} onAuthenticated={() => undefined} />);
     await user.type(screen.getByLabelText('API key id'), 'key-123');
-    await user.upload(screen.getByLabelText('Upload private key file'), new File([PEM], 'kalshi.pem', { type: 'application/x-pem-file' }));
+    await user.upload(
+      screen.getByLabelText('Upload private key file'),
+      new File([PEM], 'kalshi.pem', { type: 'application/x-pem-file' }),
+    );
     expect(await screen.findByText('kalshi.pem')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Connect' }));
     await waitFor(() => expect(requests).toHaveLength(1));

@@ -11,7 +11,13 @@ import { authenticate, authenticateDemo } from '../api/auth.api';
 import { describeAuthError, environmentLabel } from './auth-error-message';
 
 /** Connect a Kalshi API key (id + RSA private key) or, in simulator mode, the demo account. */
-export function AuthDialog({ config, onAuthenticated }: { config: AppConfigResponse | undefined; onAuthenticated: () => void }) {
+export function AuthDialog({
+  config,
+  onAuthenticated,
+}: {
+  config: AppConfigResponse | undefined;
+  onAuthenticated: () => void;
+}) {
   const keyIdId = useId();
   const keyId = useId();
   const errorId = useId();
@@ -52,14 +58,16 @@ export function AuthDialog({ config, onAuthenticated }: { config: AppConfigRespo
           Connect your Kalshi account
         </CardTitle>
         <CardDescription>
-          Your key is sent once to this server, stored encrypted, and never shown again. The server watches your positions
-          for you.
+          Your key is sent once to this server, stored encrypted, and never shown again. The server watches
+          your positions for you.
         </CardDescription>
         <p className="mt-1 flex flex-wrap items-center gap-2 text-sm" data-testid="exchange-environment">
           <span className="text-muted-foreground">Exchange:</span>
           {config ? (
             <>
-              <Badge variant={config.kalshi_env === 'production' ? 'warn' : 'primary'}>{environmentLabel(config.kalshi_env)}</Badge>
+              <Badge variant={config.kalshi_env === 'production' ? 'warn' : 'primary'}>
+                {environmentLabel(config.kalshi_env)}
+              </Badge>
               <span className="font-mono text-xs break-all text-muted-foreground">{config.exchange_url}</span>
             </>
           ) : (
@@ -80,10 +88,17 @@ export function AuthDialog({ config, onAuthenticated }: { config: AppConfigRespo
             >
               {demo.isPending ? 'Connecting…' : 'Use the demo account'}
             </Button>
-            <p className="mt-2 text-center text-xs text-muted-foreground">A simulated account with positions that move. No key needed.</p>
+            <p className="mt-2 text-center text-xs text-muted-foreground">
+              A simulated account with positions that move. No key needed.
+            </p>
           </div>
         ) : null}
-        <form onSubmit={onSubmit} className="space-y-3" aria-describedby={problem ? errorId : undefined} noValidate>
+        <form
+          onSubmit={onSubmit}
+          className="space-y-3"
+          aria-describedby={problem ? errorId : undefined}
+          noValidate
+        >
           <div className="space-y-1">
             <Label htmlFor={keyIdId}>API key id</Label>
             <Input
@@ -142,12 +157,22 @@ export function AuthDialog({ config, onAuthenticated }: { config: AppConfigRespo
             )}
           </div>
           {problem ? (
-            <div id={errorId} role="alert" className="rounded-md border border-loss/40 bg-loss/10 p-3 text-sm" data-testid="auth-error">
+            <div
+              id={errorId}
+              role="alert"
+              className="rounded-md border border-loss/40 bg-loss/10 p-3 text-sm"
+              data-testid="auth-error"
+            >
               <p className="font-semibold text-loss">{problem.title}</p>
               <p className="mt-0.5 text-foreground">{problem.hint}</p>
             </div>
           ) : null}
-          <Button type="submit" variant={config?.demo_account_available ? 'outline' : 'default'} className="w-full" disabled={isBusy || !keyIdValue.trim() || !privateKey}>
+          <Button
+            type="submit"
+            variant={config?.demo_account_available ? 'outline' : 'default'}
+            className="w-full"
+            disabled={isBusy || !keyIdValue.trim() || !privateKey}
+          >
             {connect.isPending ? 'Checking the key…' : 'Connect'}
           </Button>
         </form>

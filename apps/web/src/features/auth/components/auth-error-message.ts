@@ -2,7 +2,10 @@ import type { AppConfigResponse } from '@kalshi-desk/contracts';
 import { ApiError } from '../../../lib/api-client';
 
 /** What to tell the trader for each failure code of the connect request. */
-export function describeAuthError(error: unknown, config: AppConfigResponse | undefined): { title: string; hint: string } {
+export function describeAuthError(
+  error: unknown,
+  config: AppConfigResponse | undefined,
+): { title: string; hint: string } {
   const where = config ? `${environmentLabel(config.kalshi_env)} (${config.exchange_url})` : 'the exchange';
   if (!(error instanceof ApiError)) return { title: 'Something went wrong.', hint: 'Try again.' };
   switch (error.code) {
@@ -17,7 +20,10 @@ export function describeAuthError(error: unknown, config: AppConfigResponse | un
         hint: `Check that the key id belongs to this private key and that the key was created for ${where}.`,
       };
     case 'exchange_unreachable':
-      return { title: `Could not reach ${where}.`, hint: 'The exchange did not answer. Try again in a moment.' };
+      return {
+        title: `Could not reach ${where}.`,
+        hint: 'The exchange did not answer. Try again in a moment.',
+      };
     case 'rate_limited':
       return { title: 'Too many attempts.', hint: 'Wait a minute, then try again.' };
     case 'bad_request':
@@ -25,7 +31,10 @@ export function describeAuthError(error: unknown, config: AppConfigResponse | un
     case 'not_available':
       return { title: 'Not available here.', hint: error.message };
     case 'network_error':
-      return { title: 'Could not reach the Kalshi Desk server.', hint: 'Check that it is running, then try again.' };
+      return {
+        title: 'Could not reach the Kalshi Desk server.',
+        hint: 'Check that it is running, then try again.',
+      };
     default:
       return { title: 'Connecting failed.', hint: error.message };
   }

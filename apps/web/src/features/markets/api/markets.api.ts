@@ -16,7 +16,13 @@ export const marketsQueries = {
       queryKey: ['markets', 'list', filters] as const,
       queryFn: ({ signal }) =>
         apiRequest('/markets', marketListResponseSchema, {
-          query: { status: filters.status, category: filters.category, search: filters.search, sort: filters.sort, limit: 200 },
+          query: {
+            status: filters.status,
+            category: filters.category,
+            search: filters.search,
+            sort: filters.sort,
+            limit: 200,
+          },
           signal,
         }),
       placeholderData: keepPreviousData,
@@ -27,18 +33,21 @@ export const marketsQueries = {
   detail: (ticker: string) =>
     queryOptions({
       queryKey: ['markets', 'detail', ticker] as const,
-      queryFn: ({ signal }) => apiRequest(`/markets/${encodeURIComponent(ticker)}`, marketDetailResponseSchema, { signal }),
+      queryFn: ({ signal }) =>
+        apiRequest(`/markets/${encodeURIComponent(ticker)}`, marketDetailResponseSchema, { signal }),
       select: (response) => response.market,
     }),
   orderbook: (ticker: string) =>
     queryOptions({
       queryKey: ['markets', 'orderbook', ticker] as const,
-      queryFn: ({ signal }) => apiRequest(`/markets/${encodeURIComponent(ticker)}/orderbook`, orderBookSchema, { signal }),
+      queryFn: ({ signal }) =>
+        apiRequest(`/markets/${encodeURIComponent(ticker)}/orderbook`, orderBookSchema, { signal }),
     }),
   event: (eventTicker: string) =>
     queryOptions({
       queryKey: ['events', eventTicker] as const,
-      queryFn: ({ signal }) => apiRequest(`/events/${encodeURIComponent(eventTicker)}`, eventDetailResponseSchema, { signal }),
+      queryFn: ({ signal }) =>
+        apiRequest(`/events/${encodeURIComponent(eventTicker)}`, eventDetailResponseSchema, { signal }),
       select: (response) => response.event,
     }),
 };

@@ -19,7 +19,8 @@ export function DepthChart({ book }: { book: OrderBook }) {
     ...[...bids].reverse().map((l) => ({ price: l.price, bids: l.cumulative })),
     ...asks.map((l) => ({ price: l.price, asks: l.cumulative })),
   ];
-  if (points.length === 0) return <p className="py-8 text-center text-sm text-muted-foreground">No resting orders.</p>;
+  if (points.length === 0)
+    return <p className="py-8 text-center text-sm text-muted-foreground">No resting orders.</p>;
   return (
     <figure aria-label="Order book depth chart" className="h-56 w-full">
       <ResponsiveContainer width="100%" height="100%">
@@ -33,14 +34,43 @@ export function DepthChart({ book }: { book: OrderBook }) {
             stroke="var(--muted-foreground)"
             fontSize={11}
           />
-          <YAxis tickFormatter={(v: number) => formatContracts(v)} stroke="var(--muted-foreground)" fontSize={11} width={48} />
-          <Tooltip
-            contentStyle={{ background: 'var(--card)', border: '1px solid var(--border)', borderRadius: 6, fontSize: 12 }}
-            labelFormatter={(v) => (typeof v === 'number' ? formatCents(v) : '')}
-            formatter={(value, name) => [typeof value === 'number' ? formatContracts(value) : String(value), name === 'bids' ? 'Bid depth' : 'Ask depth']}
+          <YAxis
+            tickFormatter={(v: number) => formatContracts(v)}
+            stroke="var(--muted-foreground)"
+            fontSize={11}
+            width={48}
           />
-          <Area type="stepBefore" dataKey="bids" stroke="var(--gain)" fill="var(--gain)" fillOpacity={0.2} isAnimationActive={false} connectNulls={false} />
-          <Area type="stepAfter" dataKey="asks" stroke="var(--loss)" fill="var(--loss)" fillOpacity={0.2} isAnimationActive={false} connectNulls={false} />
+          <Tooltip
+            contentStyle={{
+              background: 'var(--card)',
+              border: '1px solid var(--border)',
+              borderRadius: 6,
+              fontSize: 12,
+            }}
+            labelFormatter={(v) => (typeof v === 'number' ? formatCents(v) : '')}
+            formatter={(value, name) => [
+              typeof value === 'number' ? formatContracts(value) : String(value),
+              name === 'bids' ? 'Bid depth' : 'Ask depth',
+            ]}
+          />
+          <Area
+            type="stepBefore"
+            dataKey="bids"
+            stroke="var(--gain)"
+            fill="var(--gain)"
+            fillOpacity={0.2}
+            isAnimationActive={false}
+            connectNulls={false}
+          />
+          <Area
+            type="stepAfter"
+            dataKey="asks"
+            stroke="var(--loss)"
+            fill="var(--loss)"
+            fillOpacity={0.2}
+            isAnimationActive={false}
+            connectNulls={false}
+          />
         </AreaChart>
       </ResponsiveContainer>
     </figure>

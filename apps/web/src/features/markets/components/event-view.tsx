@@ -10,7 +10,8 @@ import { MarketCard } from './market-card';
 /** An event and all of its markets. */
 export function EventView({ eventTicker, holdings }: { eventTicker: string; holdings: Holdings }) {
   const query = useQuery(marketsQueries.event(eventTicker));
-  if (query.isError) return <EmptyState title={`Event ${eventTicker} could not be loaded`}>{query.error.message}</EmptyState>;
+  if (query.isError)
+    return <EmptyState title={`Event ${eventTicker} could not be loaded`}>{query.error.message}</EmptyState>;
   if (!query.data) return <Skeleton className="h-64" aria-label="Loading event" />;
   const event = query.data;
   return (
@@ -28,7 +29,9 @@ export function EventView({ eventTicker, holdings }: { eventTicker: string; hold
         {event.sub_title ? <p className="text-sm text-muted-foreground">{event.sub_title}</p> : null}
         <div className="flex flex-wrap gap-2">
           {event.category ? <Badge>{event.category}</Badge> : null}
-          <Badge variant="outline">{event.mutually_exclusive ? 'One outcome wins' : 'Independent outcomes'}</Badge>
+          <Badge variant="outline">
+            {event.mutually_exclusive ? 'One outcome wins' : 'Independent outcomes'}
+          </Badge>
           <Badge variant="outline">{event.markets.length} markets</Badge>
         </div>
       </div>

@@ -4,7 +4,12 @@ import type { MarketHolding } from '../api/holdings';
 
 export function HoldingBadge({ holding }: { holding: MarketHolding }) {
   return (
-    <Badge variant="primary" className="self-start" data-testid="holding-badge" title="You hold a position in this market">
+    <Badge
+      variant="primary"
+      className="self-start"
+      data-testid="holding-badge"
+      title="You hold a position in this market"
+    >
       You own {holding.side} ×{formatContracts(holding.quantity)}
     </Badge>
   );

@@ -12,7 +12,13 @@ export function statusVariant(status: string): 'gain' | 'warn' | 'default' {
   return 'default';
 }
 
-export const MarketCard = memo(function MarketCard({ market, holding }: { market: MarketSummary; holding?: MarketHolding }) {
+export const MarketCard = memo(function MarketCard({
+  market,
+  holding,
+}: {
+  market: MarketSummary;
+  holding?: MarketHolding;
+}) {
   return (
     <a
       href={hrefs.market(market.ticker)}
@@ -25,10 +31,14 @@ export const MarketCard = memo(function MarketCard({ market, holding }: { market
         <Badge variant={statusVariant(market.status)}>{market.status}</Badge>
       </div>
       <h3 className="line-clamp-2 text-sm leading-snug font-semibold">{market.title}</h3>
-      {market.yes_sub_title ? <p className="line-clamp-1 text-xs text-muted-foreground">YES: {market.yes_sub_title}</p> : null}
+      {market.yes_sub_title ? (
+        <p className="line-clamp-1 text-xs text-muted-foreground">YES: {market.yes_sub_title}</p>
+      ) : null}
       <div className="mt-auto flex items-end justify-between gap-2">
         <div>
-          <p className="text-lg font-semibold tabular-nums">{formatCents(market.last_price ?? market.yes_bid)}</p>
+          <p className="text-lg font-semibold tabular-nums">
+            {formatCents(market.last_price ?? market.yes_bid)}
+          </p>
           <p className="text-xs text-muted-foreground tabular-nums">
             bid {formatCents(market.yes_bid)} · ask {formatCents(market.yes_ask)}
           </p>

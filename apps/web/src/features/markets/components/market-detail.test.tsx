@@ -31,7 +31,10 @@ describe('MarketDetail', () => {
       'GET /api/v1/markets/:ticker': () => ({ market: detail }),
       'GET /api/v1/markets/:ticker/orderbook': ({ params }) => ({
         ticker: params.ticker ?? '',
-        yes: [[45, 100], [44, 50]],
+        yes: [
+          [45, 100],
+          [44, 50],
+        ],
         no: [[53, 80]],
         as_of: '2026-11-24T10:00:00.000Z',
       }),
@@ -46,8 +49,21 @@ describe('MarketDetail', () => {
     expect(source.url).toBe('/api/v1/markets/RAIN-1/sse');
     act(() => {
       source.open();
-      source.emit('orderbook', { ticker: 'RAIN-1', yes: [[46.5, 20]], no: [[52, 10]], as_of: '2026-11-24T10:00:01.000Z' });
-      source.emit('ticker', { ticker: 'RAIN-1', yes_bid: 46.5, yes_ask: 48, last_price: 47, volume: 12_600, open_interest: 4_000, at: '2026-11-24T10:00:01.000Z' });
+      source.emit('orderbook', {
+        ticker: 'RAIN-1',
+        yes: [[46.5, 20]],
+        no: [[52, 10]],
+        as_of: '2026-11-24T10:00:01.000Z',
+      });
+      source.emit('ticker', {
+        ticker: 'RAIN-1',
+        yes_bid: 46.5,
+        yes_ask: 48,
+        last_price: 47,
+        volume: 12_600,
+        open_interest: 4_000,
+        at: '2026-11-24T10:00:01.000Z',
+      });
     });
     expect(screen.getByTestId('market-stream-status')).toHaveTextContent('live');
     expect(bestBid()).toHaveTextContent('46.5¢20');

@@ -37,7 +37,8 @@ export function MarketDetail({ ticker, holding }: { ticker: string; holding?: Ma
   const book = useQuery(marketsQueries.orderbook(ticker));
   const streamStatus = useMarketStream(ticker);
 
-  if (market.isError) return <EmptyState title={`Market ${ticker} could not be loaded`}>{market.error.message}</EmptyState>;
+  if (market.isError)
+    return <EmptyState title={`Market ${ticker} could not be loaded`}>{market.error.message}</EmptyState>;
   if (!market.data) return <Skeleton className="h-96" aria-label="Loading market" />;
   const m = market.data;
   return (
@@ -81,13 +82,17 @@ export function MarketDetail({ ticker, holding }: { ticker: string; holding?: Ma
           <CardHeader>
             <CardTitle>Order book</CardTitle>
           </CardHeader>
-          <CardContent>{book.data ? <OrderBookLadder book={book.data} /> : <Skeleton className="h-48" />}</CardContent>
+          <CardContent>
+            {book.data ? <OrderBookLadder book={book.data} /> : <Skeleton className="h-48" />}
+          </CardContent>
         </Card>
         <Card>
           <CardHeader>
             <CardTitle>Depth</CardTitle>
           </CardHeader>
-          <CardContent>{book.data ? <DepthChart book={book.data} /> : <Skeleton className="h-48" />}</CardContent>
+          <CardContent>
+            {book.data ? <DepthChart book={book.data} /> : <Skeleton className="h-48" />}
+          </CardContent>
         </Card>
       </div>
       <Card>
@@ -96,10 +101,13 @@ export function MarketDetail({ ticker, holding }: { ticker: string; holding?: Ma
         </CardHeader>
         <CardContent className="space-y-2 text-sm">
           <p>
-            <span className="font-medium">YES:</span> {m.yes_sub_title || '—'} · <span className="font-medium">NO:</span> {m.no_sub_title || '—'}
+            <span className="font-medium">YES:</span> {m.yes_sub_title || '—'} ·{' '}
+            <span className="font-medium">NO:</span> {m.no_sub_title || '—'}
           </p>
           <p className="whitespace-pre-line text-muted-foreground">{m.rules_primary}</p>
-          {m.rules_secondary ? <p className="whitespace-pre-line text-muted-foreground">{m.rules_secondary}</p> : null}
+          {m.rules_secondary ? (
+            <p className="whitespace-pre-line text-muted-foreground">{m.rules_secondary}</p>
+          ) : null}
         </CardContent>
       </Card>
     </article>

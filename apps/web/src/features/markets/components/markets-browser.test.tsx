@@ -7,7 +7,13 @@ import { renderWithClient } from '../../../test/render';
 import { MarketsBrowser } from './markets-browser';
 
 const rain = makeMarket({ ticker: 'RAIN-1', title: 'Rain in NYC?', category: 'Climate', volume: 500 });
-const fed = makeMarket({ ticker: 'FED-1', event_ticker: 'FED', title: 'Fed cuts rates?', category: 'Economics', volume: 9000 });
+const fed = makeMarket({
+  ticker: 'FED-1',
+  event_ticker: 'FED',
+  title: 'Fed cuts rates?',
+  category: 'Economics',
+  volume: 9000,
+});
 const settled = makeMarket({ ticker: 'OLD-1', title: 'Old market', status: 'settled' });
 
 /** A tiny server-side filter so the test checks the browser sends the right query. */
@@ -24,12 +30,15 @@ function answer(request: MockRequest) {
   return { markets, categories: ['Climate', 'Economics'] };
 }
 
-const tickersShown = () => screen.getAllByTestId('market-card').map((card) => card.getAttribute('data-ticker'));
+const tickersShown = () =>
+  screen.getAllByTestId('market-card').map((card) => card.getAttribute('data-ticker'));
 
 describe('MarketsBrowser', () => {
   it('lists open markets by volume and badges the ones held', async () => {
     const { requests } = installMockApi({ 'GET /api/v1/markets': answer });
-    renderWithClient(<MarketsBrowser holdings={{ 'RAIN-1': { side: 'NO', quantity: 25 } }} searchDelayMs={0} />);
+    renderWithClient(
+      <MarketsBrowser holdings={{ 'RAIN-1': { side: 'NO', quantity: 25 } }} searchDelayMs={0} />,
+    );
     await waitFor(() => expect(tickersShown()).toEqual(['FED-1', 'RAIN-1']));
     expect(requests[0]?.query.get('status')).toBe('open');
     expect(requests[0]?.query.get('sort')).toBe('volume');

@@ -35,7 +35,13 @@ function useDebounced<T>(value: T, ms: number): T {
 }
 
 /** Search, filter and sort markets; held markets carry a "you own this" badge. */
-export function MarketsBrowser({ holdings, searchDelayMs = 250 }: { holdings: Holdings; searchDelayMs?: number }) {
+export function MarketsBrowser({
+  holdings,
+  searchDelayMs = 250,
+}: {
+  holdings: Holdings;
+  searchDelayMs?: number;
+}) {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<StatusChoice>('open');
   const [category, setCategory] = useState('all');
@@ -75,15 +81,28 @@ export function MarketsBrowser({ holdings, searchDelayMs = 250 }: { holdings: Ho
         <Select
           aria-label="Category"
           value={category}
-          options={[{ value: 'all', label: 'All categories' }, ...categories.map((c) => ({ value: c, label: c }))]}
+          options={[
+            { value: 'all', label: 'All categories' },
+            ...categories.map((c) => ({ value: c, label: c })),
+          ]}
           onValueChange={setCategory}
         />
-        <Select aria-label="Sort by" value={sort} options={sortOptions} onValueChange={setSort} className="col-span-2 sm:col-span-1" />
+        <Select
+          aria-label="Sort by"
+          value={sort}
+          options={sortOptions}
+          onValueChange={setSort}
+          className="col-span-2 sm:col-span-1"
+        />
       </div>
       {query.isError ? (
         <EmptyState title="Markets could not be loaded">{query.error.message}</EmptyState>
       ) : query.isPending ? (
-        <div className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3" aria-busy="true" aria-label="Loading markets">
+        <div
+          className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3"
+          aria-busy="true"
+          aria-label="Loading markets"
+        >
           {Array.from({ length: 6 }, (_, i) => (
             <Skeleton key={i} className="h-40" />
           ))}

@@ -4,7 +4,17 @@ import { toYesLadder, type LadderLevel } from './order-book-levels';
 
 const DEPTH = 10;
 
-function Side({ title, levels, tone, max }: { title: string; levels: LadderLevel[]; tone: 'gain' | 'loss'; max: number }) {
+function Side({
+  title,
+  levels,
+  tone,
+  max,
+}: {
+  title: string;
+  levels: LadderLevel[];
+  tone: 'gain' | 'loss';
+  max: number;
+}) {
   return (
     <div className="min-w-0">
       <table className="w-full text-sm tabular-nums">
@@ -24,7 +34,9 @@ function Side({ title, levels, tone, max }: { title: string; levels: LadderLevel
                   className={`absolute inset-y-0 left-0 ${tone === 'gain' ? 'bg-gain/15' : 'bg-loss/15'}`}
                   style={{ width: `${Math.max(2, (level.size / max) * 100)}%` }}
                 />
-                <span className={`relative ${tone === 'gain' ? 'text-gain' : 'text-loss'}`}>{formatCents(level.price)}</span>
+                <span className={`relative ${tone === 'gain' ? 'text-gain' : 'text-loss'}`}>
+                  {formatCents(level.price)}
+                </span>
               </td>
               <td className="py-0.5 pr-1 text-right">{formatContracts(level.size)}</td>
             </tr>
@@ -45,14 +57,20 @@ function Side({ title, levels, tone, max }: { title: string; levels: LadderLevel
 /** Best ten YES bids and asks with size bars and the spread. */
 export function OrderBookLadder({ book }: { book: OrderBook }) {
   const { bids, asks, spread } = toYesLadder(book);
-  const max = Math.max(1, ...bids.slice(0, DEPTH).map((l) => l.size), ...asks.slice(0, DEPTH).map((l) => l.size));
+  const max = Math.max(
+    1,
+    ...bids.slice(0, DEPTH).map((l) => l.size),
+    ...asks.slice(0, DEPTH).map((l) => l.size),
+  );
   return (
     <div data-testid="order-book">
       <div className="grid grid-cols-2 gap-4">
         <Side title="Bids (buy YES)" levels={bids} tone="gain" max={max} />
         <Side title="Asks (sell YES)" levels={asks} tone="loss" max={max} />
       </div>
-      <p className="mt-2 text-center text-xs text-muted-foreground">spread {spread === null ? '—' : formatCents(spread)}</p>
+      <p className="mt-2 text-center text-xs text-muted-foreground">
+        spread {spread === null ? '—' : formatCents(spread)}
+      </p>
     </div>
   );
 }

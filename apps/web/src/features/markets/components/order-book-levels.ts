@@ -25,11 +25,20 @@ function accumulate(levels: readonly (readonly [number, number])[]): LadderLevel
  * Kalshi books hold bids on both sides: a NO bid at p is a YES offer at 100 - p. Returns YES
  * bids (highest first) and YES asks (lowest first), each with cumulative depth.
  */
-export function toYesLadder(book: OrderBook): { bids: LadderLevel[]; asks: LadderLevel[]; spread: number | null } {
+export function toYesLadder(book: OrderBook): {
+  bids: LadderLevel[];
+  asks: LadderLevel[];
+  spread: number | null;
+} {
   const bids = accumulate([...book.yes].sort((a, b) => b[0] - a[0]));
-  const asks = accumulate([...book.no].map(([p, s]) => [complement(p), s] as const).sort((a, b) => a[0] - b[0]));
+  const asks = accumulate(
+    [...book.no].map(([p, s]) => [complement(p), s] as const).sort((a, b) => a[0] - b[0]),
+  );
   const bestBid = bids[0]?.price;
   const bestAsk = asks[0]?.price;
-  const spread = bestBid === undefined || bestAsk === undefined ? null : (Math.round(bestAsk * 10_000) - Math.round(bestBid * 10_000)) / 10_000;
+  const spread =
+    bestBid === undefined || bestAsk === undefined
+      ? null
+      : (Math.round(bestAsk * 10_000) - Math.round(bestBid * 10_000)) / 10_000;
   return { bids, asks, spread };
 }

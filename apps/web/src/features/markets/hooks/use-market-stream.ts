@@ -1,4 +1,8 @@
-import { marketStreamEventSchemas, type ConnectionState, type MarketStreamEventType } from '@kalshi-desk/contracts';
+import {
+  marketStreamEventSchemas,
+  type ConnectionState,
+  type MarketStreamEventType,
+} from '@kalshi-desk/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { buildUrl } from '../../../lib/api-client';

@@ -1,4 +1,9 @@
-import { equityCurveResponseSchema, fillsResponseSchema, ordersResponseSchema, settlementsResponseSchema } from '@kalshi-desk/contracts';
+import {
+  equityCurveResponseSchema,
+  fillsResponseSchema,
+  ordersResponseSchema,
+  settlementsResponseSchema,
+} from '@kalshi-desk/contracts';
 import { queryOptions } from '@tanstack/react-query';
 import { apiRequest } from '../../../lib/api-client';
 
@@ -12,16 +17,19 @@ export const portfolioQueries = {
   fills: () =>
     queryOptions({
       queryKey: ['account', 'fills', { ticker: null }] as const,
-      queryFn: ({ signal }) => apiRequest('/account/fills', fillsResponseSchema, { query: { limit: 200 }, signal }),
+      queryFn: ({ signal }) =>
+        apiRequest('/account/fills', fillsResponseSchema, { query: { limit: 200 }, signal }),
     }),
   settlements: () =>
     queryOptions({
       queryKey: ['account', 'settlements'] as const,
-      queryFn: ({ signal }) => apiRequest('/account/settlements', settlementsResponseSchema, { query: { limit: 200 }, signal }),
+      queryFn: ({ signal }) =>
+        apiRequest('/account/settlements', settlementsResponseSchema, { query: { limit: 200 }, signal }),
     }),
   orders: () =>
     queryOptions({
       queryKey: ['account', 'orders'] as const,
-      queryFn: ({ signal }) => apiRequest('/account/orders', ordersResponseSchema, { query: { limit: 200 }, signal }),
+      queryFn: ({ signal }) =>
+        apiRequest('/account/orders', ordersResponseSchema, { query: { limit: 200 }, signal }),
     }),
 };

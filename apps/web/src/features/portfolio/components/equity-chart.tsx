@@ -2,11 +2,20 @@ import type { EquityPoint } from '@kalshi-desk/contracts';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatDateTime, formatDollars } from '../../../lib/format';
 
-const shortDate = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const shortDate = new Intl.DateTimeFormat('en-US', {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 /** Total account value over time, from the server's stored snapshots. */
 export function EquityChart({ points }: { points: readonly EquityPoint[] }) {
-  const data = points.map((p) => ({ at: new Date(p.at).getTime(), total: p.total_value, cash: p.cash_balance }));
+  const data = points.map((p) => ({
+    at: new Date(p.at).getTime(),
+    total: p.total_value,
+    cash: p.cash_balance,
+  }));
   return (
     <figure aria-label="Equity curve" className="h-64 w-full">
       <ResponsiveContainer width="100%" height="100%">
@@ -36,11 +45,26 @@ export function EquityChart({ points }: { points: readonly EquityPoint[] }) {
             domain={['auto', 'auto']}
           />
           <Tooltip
-            contentStyle={{ background: 'var(--card)', border: '1px solid var(--border)', borderRadius: 6, fontSize: 12 }}
+            contentStyle={{
+              background: 'var(--card)',
+              border: '1px solid var(--border)',
+              borderRadius: 6,
+              fontSize: 12,
+            }}
             labelFormatter={(v) => (typeof v === 'number' ? formatDateTime(new Date(v).toISOString()) : '')}
-            formatter={(value, name) => [typeof value === 'number' ? formatDollars(value) : String(value), name === 'total' ? 'Total value' : 'Cash']}
+            formatter={(value, name) => [
+              typeof value === 'number' ? formatDollars(value) : String(value),
+              name === 'total' ? 'Total value' : 'Cash',
+            ]}
           />
-          <Area type="monotone" dataKey="total" stroke="var(--primary)" fill="url(#equity-fill)" strokeWidth={2} isAnimationActive={false} />
+          <Area
+            type="monotone"
+            dataKey="total"
+            stroke="var(--primary)"
+            fill="url(#equity-fill)"
+            strokeWidth={2}
+            isAnimationActive={false}
+          />
         </AreaChart>
       </ResponsiveContainer>
     </figure>

@@ -38,12 +38,21 @@ function TickerLink({ ticker }: { ticker: string }) {
 export function FillsTable({ fills, showTicker = true }: { fills: readonly Fill[]; showTicker?: boolean }) {
   if (fills.length === 0) return <EmptyState title="No fills yet" />;
   return (
-    <Table caption="Fills" head={['Time', showTicker ? 'Market' : 'Role', 'Side', 'Contracts', 'Price', 'Fee']}>
+    <Table
+      caption="Fills"
+      head={['Time', showTicker ? 'Market' : 'Role', 'Side', 'Contracts', 'Price', 'Fee']}
+    >
       {fills.map((f) => (
         <tr key={f.fill_id} className="border-b last:border-0" data-testid="fill-row">
           <td className="px-2 py-1.5 whitespace-nowrap">{formatDateTime(f.created_time)}</td>
-          <td className="px-2 py-1.5">{showTicker ? <TickerLink ticker={f.ticker} /> : f.is_taker ? 'taker' : 'maker'}</td>
-          <td className={cn('px-2 py-1.5 text-right font-medium', f.side === 'YES' ? 'text-gain' : 'text-loss')}>{f.side}</td>
+          <td className="px-2 py-1.5">
+            {showTicker ? <TickerLink ticker={f.ticker} /> : f.is_taker ? 'taker' : 'maker'}
+          </td>
+          <td
+            className={cn('px-2 py-1.5 text-right font-medium', f.side === 'YES' ? 'text-gain' : 'text-loss')}
+          >
+            {f.side}
+          </td>
           <td className="px-2 py-1.5 text-right">{formatContracts(f.count)}</td>
           <td className="px-2 py-1.5 text-right">{formatCents(f.price)}</td>
           <td className="px-2 py-1.5 text-right">{formatDollars(f.fee)}</td>
@@ -58,7 +67,11 @@ export function SettlementsTable({ settlements }: { settlements: readonly Settle
   return (
     <Table caption="Settlements" head={['Settled', 'Market', 'Result', 'Cost', 'Revenue', 'Realized P&L']}>
       {settlements.map((s) => (
-        <tr key={`${s.ticker}-${s.settled_time}`} className="border-b last:border-0" data-testid="settlement-row">
+        <tr
+          key={`${s.ticker}-${s.settled_time}`}
+          className="border-b last:border-0"
+          data-testid="settlement-row"
+        >
           <td className="px-2 py-1.5 whitespace-nowrap">{formatDateTime(s.settled_time)}</td>
           <td className="px-2 py-1.5">
             <TickerLink ticker={s.ticker} />
@@ -81,7 +94,9 @@ export function OrdersTable({ orders }: { orders: readonly Order[] }) {
     <Table caption="Orders" head={['Created', 'Market', 'Side', 'Status', 'YES price', 'Filled / total']}>
       {orders.map((o) => (
         <tr key={o.order_id} className="border-b last:border-0">
-          <td className="px-2 py-1.5 whitespace-nowrap">{o.created_time ? formatDateTime(o.created_time) : '—'}</td>
+          <td className="px-2 py-1.5 whitespace-nowrap">
+            {o.created_time ? formatDateTime(o.created_time) : '—'}
+          </td>
           <td className="px-2 py-1.5">
             <TickerLink ticker={o.ticker} />
           </td>

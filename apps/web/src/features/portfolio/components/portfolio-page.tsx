@@ -38,7 +38,9 @@ export function PortfolioPage() {
           ) : !equity.data ? (
             <Loading label="Loading equity curve" />
           ) : equity.data.points.length < 2 ? (
-            <EmptyState title="Not enough history yet">The curve fills in as the server records snapshots.</EmptyState>
+            <EmptyState title="Not enough history yet">
+              The curve fills in as the server records snapshots.
+            </EmptyState>
           ) : (
             <EquityChart points={equity.data.points} />
           )}
@@ -54,7 +56,13 @@ export function PortfolioPage() {
               {
                 value: 'fills',
                 label: 'Fills',
-                content: fills.data ? <FillsTable fills={fills.data.fills} /> : fills.isError ? <EmptyState title={fills.error.message} /> : <Loading label="Loading fills" />,
+                content: fills.data ? (
+                  <FillsTable fills={fills.data.fills} />
+                ) : fills.isError ? (
+                  <EmptyState title={fills.error.message} />
+                ) : (
+                  <Loading label="Loading fills" />
+                ),
               },
               {
                 value: 'settlements',
@@ -70,7 +78,13 @@ export function PortfolioPage() {
               {
                 value: 'orders',
                 label: 'Orders',
-                content: orders.data ? <OrdersTable orders={orders.data.orders} /> : orders.isError ? <EmptyState title={orders.error.message} /> : <Loading label="Loading orders" />,
+                content: orders.data ? (
+                  <OrdersTable orders={orders.data.orders} />
+                ) : orders.isError ? (
+                  <EmptyState title={orders.error.message} />
+                ) : (
+                  <Loading label="Loading orders" />
+                ),
               },
             ]}
           />

@@ -9,7 +9,10 @@ import {
 import { queryOptions } from '@tanstack/react-query';
 import { apiRequest } from '../../../lib/api-client';
 
-export function fetchPositions({ mark, signal }: { mark?: Mark; signal?: AbortSignal } = {}): Promise<PositionsResponse> {
+export function fetchPositions({
+  mark,
+  signal,
+}: { mark?: Mark; signal?: AbortSignal } = {}): Promise<PositionsResponse> {
   return apiRequest('/account/positions', positionsResponseSchema, { query: { mark }, signal });
 }
 
@@ -18,7 +21,10 @@ export function fetchPortfolio({ signal }: { signal?: AbortSignal } = {}): Promi
 }
 
 /** Positions and portfolio read together, for the polling fallback. */
-export async function fetchAccountSnapshot(): Promise<{ positions: PositionsResponse; portfolio: PortfolioResponse }> {
+export async function fetchAccountSnapshot(): Promise<{
+  positions: PositionsResponse;
+  portfolio: PortfolioResponse;
+}> {
   const [positions, portfolio] = await Promise.all([fetchPositions(), fetchPortfolio()]);
   return { positions, portfolio };
 }
@@ -38,6 +44,7 @@ export const positionsQueries = {
   fills: (ticker: string) =>
     queryOptions({
       queryKey: ['account', 'fills', { ticker }] as const,
-      queryFn: ({ signal }) => apiRequest('/account/fills', fillsResponseSchema, { query: { ticker, limit: 200 }, signal }),
+      queryFn: ({ signal }) =>
+        apiRequest('/account/fills', fillsResponseSchema, { query: { ticker, limit: 200 }, signal }),
     }),
 };

@@ -2,7 +2,11 @@ import { useShallow } from 'zustand/react/shallow';
 import { useNow } from '../../../lib/use-now';
 import { cn } from '../../../lib/cn';
 import { formatAge } from '../../../lib/format';
-import { deriveConnectionDisplay, usePositionsStore, type ConnectionDisplayKind } from '../stores/positions.store';
+import {
+  deriveConnectionDisplay,
+  usePositionsStore,
+  type ConnectionDisplayKind,
+} from '../stores/positions.store';
 
 const dotClass: Record<ConnectionDisplayKind, string> = {
   live: 'bg-gain',
@@ -38,7 +42,11 @@ export function ConnectionStatus({ className }: { className?: string }) {
     >
       <span aria-hidden="true" className={cn('h-2.5 w-2.5 rounded-full', dotClass[display.kind])} />
       <span className="font-medium">{display.label}</span>
-      {age ? <span className="text-xs text-muted-foreground">{display.kind === 'live' ? `updated ${age}` : `data ${age}`}</span> : null}
+      {age ? (
+        <span className="text-xs text-muted-foreground">
+          {display.kind === 'live' ? `updated ${age}` : `data ${age}`}
+        </span>
+      ) : null}
     </div>
   );
 }

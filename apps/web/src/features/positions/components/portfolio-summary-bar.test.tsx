@@ -27,8 +27,19 @@ describe('PortfolioSummaryBar', () => {
           event: {
             type: 'snapshot',
             data: {
-              positions: [makePosition({ ticker: 'A' }), makePosition({ ticker: 'B' }), makePosition({ ticker: 'C' })],
-              portfolio: makePortfolio({ total_value: 12345.678, cash_balance: 10000, today_pnl: -12.5, today_pnl_percent: -0.1, total_pnl: 345.68, position_count: 3 }),
+              positions: [
+                makePosition({ ticker: 'A' }),
+                makePosition({ ticker: 'B' }),
+                makePosition({ ticker: 'C' }),
+              ],
+              portfolio: makePortfolio({
+                total_value: 12345.678,
+                cash_balance: 10000,
+                today_pnl: -12.5,
+                today_pnl_percent: -0.1,
+                total_pnl: 345.68,
+                position_count: 3,
+              }),
               connection: 'live',
               is_stale: false,
               as_of: T0,
@@ -56,7 +67,10 @@ describe('PortfolioSummaryBar', () => {
         {
           type: 'stream',
           at: Date.now(),
-          event: { type: 'connection_status', data: { status: 'reconnecting', detail: 'upstream dropped', is_stale: true, as_of: T0 } },
+          event: {
+            type: 'connection_status',
+            data: { status: 'reconnecting', detail: 'upstream dropped', is_stale: true, as_of: T0 },
+          },
         },
       ]),
     );

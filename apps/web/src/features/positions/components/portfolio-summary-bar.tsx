@@ -38,18 +38,26 @@ export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => v
             <Stat label="Today">
               <span data-testid="today-pnl" className={toneClass[pnlTone(portfolio.today_pnl)]}>
                 {formatDollars(portfolio.today_pnl, { signed: true })}{' '}
-                <span className="block text-xs font-medium sm:inline">({formatPercent(portfolio.today_pnl_percent)})</span>
+                <span className="block text-xs font-medium sm:inline">
+                  ({formatPercent(portfolio.today_pnl_percent)})
+                </span>
               </span>
             </Stat>
             <Stat label="Total P&L">
-              <span className={toneClass[pnlTone(portfolio.total_pnl)]}>{formatDollars(portfolio.total_pnl, { signed: true })}</span>
+              <span className={toneClass[pnlTone(portfolio.total_pnl)]}>
+                {formatDollars(portfolio.total_pnl, { signed: true })}
+              </span>
             </Stat>
             <Stat label="Positions">
               <span data-testid="position-count">{positionCount}</span>
             </Stat>
           </dl>
         ) : (
-          <div className="order-last flex w-full gap-4 sm:order-none sm:w-auto sm:flex-1" aria-busy="true" aria-label="Loading portfolio">
+          <div
+            className="order-last flex w-full gap-4 sm:order-none sm:w-auto sm:flex-1"
+            aria-busy="true"
+            aria-label="Loading portfolio"
+          >
             <Skeleton className="h-10 w-32" />
             <Skeleton className="h-10 w-24" />
             <Skeleton className="h-10 w-24" />
@@ -57,7 +65,13 @@ export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => v
         )}
         <div className="ml-auto flex items-center gap-2">
           <ConnectionStatus />
-          <Button variant="ghost" size="icon" onClick={onRefresh} aria-label="Refresh account data" title="Refresh (r)">
+          <Button
+            variant="ghost"
+            size="icon"
+            onClick={onRefresh}
+            aria-label="Refresh account data"
+            title="Refresh (r)"
+          >
             <span aria-hidden="true" className="text-lg leading-none">
               ↻
             </span>

@@ -25,14 +25,24 @@ describe('PositionCard', () => {
 
   it('colours a loss and marks the change direction when P&L moves', () => {
     const { rerender } = render(<PositionCard position={makePosition({ unrealized_pnl: 0.3 })} now={now} />);
-    rerender(<PositionCard position={makePosition({ unrealized_pnl: -1.25, unrealized_pnl_percent: -29.76 })} now={now} />);
+    rerender(
+      <PositionCard
+        position={makePosition({ unrealized_pnl: -1.25, unrealized_pnl_percent: -29.76 })}
+        now={now}
+      />,
+    );
     const pnl = screen.getByTestId('position-pnl');
     expect(pnl).toHaveTextContent('-$1.25');
     expect(pnl).toHaveClass('text-loss', 'pnl-tick-down');
   });
 
   it('shows a dash when the market has no price at the mark', () => {
-    render(<PositionCard position={makePosition({ current_price: null, unrealized_pnl: null, unrealized_pnl_percent: null })} now={now} />);
+    render(
+      <PositionCard
+        position={makePosition({ current_price: null, unrealized_pnl: null, unrealized_pnl_percent: null })}
+        now={now}
+      />,
+    );
     expect(screen.getByTestId('position-pnl')).toHaveTextContent('—');
     expect(screen.getByTestId('position-card')).toHaveTextContent('now — (bid)');
   });

@@ -2,7 +2,15 @@ import type { Position } from '@kalshi-desk/contracts';
 import { memo, useEffect, useRef, useState } from 'react';
 import { Badge } from '../../../components/ui/badge';
 import { cn } from '../../../lib/cn';
-import { formatCents, formatContracts, formatDollars, formatDuration, formatPercent, formatTimeUntil, pnlTone } from '../../../lib/format';
+import {
+  formatCents,
+  formatContracts,
+  formatDollars,
+  formatDuration,
+  formatPercent,
+  formatTimeUntil,
+  pnlTone,
+} from '../../../lib/format';
 import { hrefs } from '../../../lib/router';
 
 const toneClass = { gain: 'text-gain', loss: 'text-loss', flat: 'text-muted-foreground' } as const;
@@ -27,7 +35,11 @@ export interface PositionCardProps {
   isSelected?: boolean;
 }
 
-export const PositionCard = memo(function PositionCard({ position, now, isSelected = false }: PositionCardProps) {
+export const PositionCard = memo(function PositionCard({
+  position,
+  now,
+  isSelected = false,
+}: PositionCardProps) {
   const tick = usePnlTick(position.unrealized_pnl);
   const tone = pnlTone(position.unrealized_pnl);
   const heldSeconds = Math.max(0, (now - new Date(position.entry_time).getTime()) / 1000);
@@ -38,7 +50,9 @@ export const PositionCard = memo(function PositionCard({ position, now, isSelect
       data-ticker={position.ticker}
       aria-current={isSelected ? 'page' : undefined}
       aria-label={`${position.ticker}: ${position.side} ${formatContracts(position.quantity)} contracts, P&L ${
-        position.unrealized_pnl === null ? 'unknown' : formatDollars(position.unrealized_pnl, { signed: true })
+        position.unrealized_pnl === null
+          ? 'unknown'
+          : formatDollars(position.unrealized_pnl, { signed: true })
       }`}
       className={cn(
         'relative block rounded-lg border bg-card p-3 transition-colors hover:border-primary/60',
@@ -46,7 +60,11 @@ export const PositionCard = memo(function PositionCard({ position, now, isSelect
       )}
     >
       {tick ? (
-        <span key={tick.serial} aria-hidden="true" className={cn('pnl-wash', tick.direction === 'up' ? 'pnl-wash-up' : 'pnl-wash-down')} />
+        <span
+          key={tick.serial}
+          aria-hidden="true"
+          className={cn('pnl-wash', tick.direction === 'up' ? 'pnl-wash-up' : 'pnl-wash-down')}
+        />
       ) : null}
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
@@ -62,11 +80,19 @@ export const PositionCard = memo(function PositionCard({ position, now, isSelect
           <p
             key={tick?.serial}
             data-testid="position-pnl"
-            className={cn('font-semibold tabular-nums', toneClass[tone], tick && (tick.direction === 'up' ? 'pnl-tick-up' : 'pnl-tick-down'))}
+            className={cn(
+              'font-semibold tabular-nums',
+              toneClass[tone],
+              tick && (tick.direction === 'up' ? 'pnl-tick-up' : 'pnl-tick-down'),
+            )}
           >
-            {position.unrealized_pnl === null ? '—' : formatDollars(position.unrealized_pnl, { signed: true })}
+            {position.unrealized_pnl === null
+              ? '—'
+              : formatDollars(position.unrealized_pnl, { signed: true })}
           </p>
-          <p className={cn('text-xs tabular-nums', toneClass[tone])}>{formatPercent(position.unrealized_pnl_percent)}</p>
+          <p className={cn('text-xs tabular-nums', toneClass[tone])}>
+            {formatPercent(position.unrealized_pnl_percent)}
+          </p>
         </div>
       </div>
       <dl className="mt-2 grid grid-cols-2 gap-x-3 gap-y-0.5 text-xs">
@@ -76,7 +102,8 @@ export const PositionCard = memo(function PositionCard({ position, now, isSelect
         </dd>
         <dt className="sr-only">Current price</dt>
         <dd className="text-right tabular-nums">
-          now {formatCents(position.current_price)} <span className="text-muted-foreground">({position.mark})</span>
+          now {formatCents(position.current_price)}{' '}
+          <span className="text-muted-foreground">({position.mark})</span>
         </dd>
         <dt className="sr-only">Max payout</dt>
         <dd className="text-muted-foreground">
@@ -90,7 +117,9 @@ export const PositionCard = memo(function PositionCard({ position, now, isSelect
         <dd className="text-muted-foreground">held {formatDuration(heldSeconds)}</dd>
         <dt className="sr-only">Expiry</dt>
         <dd className="text-right text-muted-foreground">
-          {position.expiration_date ? `expires ${formatTimeUntil({ iso: position.expiration_date, now })}` : 'no expiry'}
+          {position.expiration_date
+            ? `expires ${formatTimeUntil({ iso: position.expiration_date, now })}`
+            : 'no expiry'}
         </dd>
       </dl>
     </a>

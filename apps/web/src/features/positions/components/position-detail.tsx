@@ -7,7 +7,15 @@ import { EmptyState } from '../../../components/ui/empty-state';
 import { Segmented } from '../../../components/ui/segmented';
 import { Skeleton } from '../../../components/ui/skeleton';
 import { cn } from '../../../lib/cn';
-import { formatCents, formatContracts, formatDateTime, formatDollars, formatDuration, formatPercent, pnlTone } from '../../../lib/format';
+import {
+  formatCents,
+  formatContracts,
+  formatDateTime,
+  formatDollars,
+  formatDuration,
+  formatPercent,
+  pnlTone,
+} from '../../../lib/format';
 import { hrefs } from '../../../lib/router';
 import { useNow } from '../../../lib/use-now';
 import { positionsQueries } from '../api/positions.api';
@@ -31,7 +39,10 @@ function Figure({ label, value, className }: { label: string; value: string; cla
 }
 
 /** The live position, or the same position marked at another basis (read over REST). */
-function useMarkedPosition(live: Position | undefined, mark: Mark): { position: Position | undefined; isLoading: boolean } {
+function useMarkedPosition(
+  live: Position | undefined,
+  mark: Mark,
+): { position: Position | undefined; isLoading: boolean } {
   const isLiveMark = !live || live.mark === mark;
   const marked = useQuery({ ...positionsQueries.withMark(mark), enabled: !isLiveMark });
   if (isLiveMark) return { position: live, isLoading: false };
@@ -53,8 +64,15 @@ export function PositionDetail({ ticker }: { ticker: string }) {
   if (!position) {
     return (
       <EmptyState title={`No open position in ${ticker}`}>
-        It may have been closed or settled. <a className="text-primary underline" href={hrefs.market(ticker)}>Open the market</a> or see{' '}
-        <a className="text-primary underline" href={hrefs.portfolio()}>settlements</a>.
+        It may have been closed or settled.{' '}
+        <a className="text-primary underline" href={hrefs.market(ticker)}>
+          Open the market
+        </a>{' '}
+        or see{' '}
+        <a className="text-primary underline" href={hrefs.portfolio()}>
+          settlements
+        </a>
+        .
       </EmptyState>
     );
   }
@@ -90,8 +108,14 @@ export function PositionDetail({ ticker }: { ticker: string }) {
           </div>
         </CardHeader>
         <CardContent>
-          <dl className={cn('grid grid-cols-2 gap-3 sm:grid-cols-4', isLoading && 'opacity-60')} aria-busy={isLoading}>
-            <Figure label="Quantity" value={`${formatContracts(position.quantity)} @ ${formatCents(position.avg_entry_price)}`} />
+          <dl
+            className={cn('grid grid-cols-2 gap-3 sm:grid-cols-4', isLoading && 'opacity-60')}
+            aria-busy={isLoading}
+          >
+            <Figure
+              label="Quantity"
+              value={`${formatContracts(position.quantity)} @ ${formatCents(position.avg_entry_price)}`}
+            />
             <Figure label={`Current (${position.mark})`} value={formatCents(position.current_price)} />
             <Figure
               label="Unrealized P&L"
@@ -107,17 +131,28 @@ export function PositionDetail({ ticker }: { ticker: string }) {
             <Figure label="Max payout" value={formatDollars(position.max_payout)} />
             <Figure label="Max loss" value={formatDollars(position.max_loss)} />
             <Figure label="Fees paid" value={formatDollars(position.fees_paid)} />
-            <Figure label="YES bid / ask" value={`${formatCents(position.yes_bid)} / ${formatCents(position.yes_ask)}`} />
+            <Figure
+              label="YES bid / ask"
+              value={`${formatCents(position.yes_bid)} / ${formatCents(position.yes_ask)}`}
+            />
             <Figure label="Last trade" value={formatCents(position.last_price)} />
-            <Figure label="Held" value={formatDuration((now - new Date(position.entry_time).getTime()) / 1000)} />
-            <Figure label="Expires" value={position.expiration_date ? formatDateTime(position.expiration_date) : '—'} />
+            <Figure
+              label="Held"
+              value={formatDuration((now - new Date(position.entry_time).getTime()) / 1000)}
+            />
+            <Figure
+              label="Expires"
+              value={position.expiration_date ? formatDateTime(position.expiration_date) : '—'}
+            />
           </dl>
         </CardContent>
       </Card>
       <Card>
         <CardHeader>
           <CardTitle>P&L this session</CardTitle>
-          <CardDescription>Unrealized P&L at the stream's mark, as updates arrived since this page opened.</CardDescription>
+          <CardDescription>
+            Unrealized P&L at the stream's mark, as updates arrived since this page opened.
+          </CardDescription>
         </CardHeader>
         <CardContent>
           {history && history.length >= 2 ? (

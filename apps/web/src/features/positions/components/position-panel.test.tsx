@@ -6,9 +6,27 @@ import { usePositionsStore } from '../stores/positions.store';
 import { PositionPanel } from './position-panel';
 
 const positions = [
-  makePosition({ ticker: 'WIN', event_ticker: 'EV-A', unrealized_pnl: 5, market_exposure: 1, expiration_date: '2026-12-30T00:00:00.000Z' }),
-  makePosition({ ticker: 'LOSE', event_ticker: 'EV-B', unrealized_pnl: -3, market_exposure: 9, expiration_date: '2026-11-25T00:00:00.000Z' }),
-  makePosition({ ticker: 'FLAT', event_ticker: 'EV-A', unrealized_pnl: 0, market_exposure: 4, expiration_date: null }),
+  makePosition({
+    ticker: 'WIN',
+    event_ticker: 'EV-A',
+    unrealized_pnl: 5,
+    market_exposure: 1,
+    expiration_date: '2026-12-30T00:00:00.000Z',
+  }),
+  makePosition({
+    ticker: 'LOSE',
+    event_ticker: 'EV-B',
+    unrealized_pnl: -3,
+    market_exposure: 9,
+    expiration_date: '2026-11-25T00:00:00.000Z',
+  }),
+  makePosition({
+    ticker: 'FLAT',
+    event_ticker: 'EV-A',
+    unrealized_pnl: 0,
+    market_exposure: 4,
+    expiration_date: null,
+  }),
 ];
 
 const order = () => screen.getAllByTestId('position-card').map((c) => c.getAttribute('data-ticker'));
@@ -18,7 +36,10 @@ function loadSnapshot() {
     usePositionsStore.getState().dispatch({
       type: 'stream',
       at: 0,
-      event: { type: 'snapshot', data: { positions, portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 } },
+      event: {
+        type: 'snapshot',
+        data: { positions, portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 },
+      },
     }),
   );
 }
@@ -53,8 +74,19 @@ describe('PositionPanel', () => {
     loadSnapshot();
     act(() =>
       usePositionsStore.getState().dispatchMany([
-        { type: 'stream', at: 1, event: { type: 'position_update', data: { data: { ...positions[1], unrealized_pnl: 10 } as never } } },
-        { type: 'stream', at: 1, event: { type: 'position_removed', data: { ticker: 'WIN', reason: 'settled' } } },
+        {
+          type: 'stream',
+          at: 1,
+          event: {
+            type: 'position_update',
+            data: { data: { ...positions[1], unrealized_pnl: 10 } as never },
+          },
+        },
+        {
+          type: 'stream',
+          at: 1,
+          event: { type: 'position_removed', data: { ticker: 'WIN', reason: 'settled' } },
+        },
       ]),
     );
     expect(order()).toEqual(['LOSE', 'FLAT']);
@@ -67,7 +99,10 @@ describe('PositionPanel', () => {
       usePositionsStore.getState().dispatch({
         type: 'stream',
         at: 0,
-        event: { type: 'snapshot', data: { positions: [], portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 } },
+        event: {
+          type: 'snapshot',
+          data: { positions: [], portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 },
+        },
       }),
     );
     expect(screen.getByText('No open positions')).toBeInTheDocument();
@@ -78,13 +113,24 @@ describe('PositionPanel with many positions', () => {
   beforeEach(() => usePositionsStore.getState().dispatch({ type: 'reset' }));
 
   it('renders only a window of cards above the virtualization threshold', () => {
-    const many = Array.from({ length: 120 }, (_, i) => makePosition({ ticker: `M-${String(i).padStart(3, '0')}`, unrealized_pnl: i }));
+    const many = Array.from({ length: 120 }, (_, i) =>
+      makePosition({ ticker: `M-${String(i).padStart(3, '0')}`, unrealized_pnl: i }),
+    );
     render(<PositionPanel />);
     act(() =>
       usePositionsStore.getState().dispatch({
         type: 'stream',
         at: 0,
-        event: { type: 'snapshot', data: { positions: many, portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 } },
+        event: {
+          type: 'snapshot',
+          data: {
+            positions: many,
+            portfolio: makePortfolio(),
+            connection: 'live',
+            is_stale: false,
+            as_of: T0,
+          },
+        },
       }),
     );
     expect(screen.getByTestId('position-list')).toHaveAttribute('data-virtualized', 'true');

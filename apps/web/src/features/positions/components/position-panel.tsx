@@ -6,7 +6,13 @@ import { Input } from '../../../components/ui/input';
 import { Select } from '../../../components/ui/select';
 import { Skeleton } from '../../../components/ui/skeleton';
 import { useNow } from '../../../lib/use-now';
-import { defaultPositionView, useVisiblePositions, type PnlFilter, type PositionSort, type PositionView } from '../hooks/use-visible-positions';
+import {
+  defaultPositionView,
+  useVisiblePositions,
+  type PnlFilter,
+  type PositionSort,
+  type PositionView,
+} from '../hooks/use-visible-positions';
 import { usePositionsStore } from '../stores/positions.store';
 import { PositionCard } from './position-card';
 
@@ -27,7 +33,15 @@ const pnlOptions: readonly { value: PnlFilter; label: string }[] = [
   { value: 'losing', label: 'Losing' },
 ];
 
-function VirtualCards({ positions, now, selectedTicker }: { positions: Position[]; now: number; selectedTicker?: string }) {
+function VirtualCards({
+  positions,
+  now,
+  selectedTicker,
+}: {
+  positions: Position[];
+  now: number;
+  selectedTicker?: string;
+}) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: positions.length,
@@ -38,7 +52,12 @@ function VirtualCards({ positions, now, selectedTicker }: { positions: Position[
     gap: 8,
   });
   return (
-    <div ref={scrollRef} className="min-h-0 flex-1 overflow-y-auto px-3 pb-3" data-testid="position-list" data-virtualized="true">
+    <div
+      ref={scrollRef}
+      className="min-h-0 flex-1 overflow-y-auto px-3 pb-3"
+      data-testid="position-list"
+      data-virtualized="true"
+    >
       <ul className="relative" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((item) => {
           const position = positions[item.index];
@@ -61,7 +80,13 @@ function VirtualCards({ positions, now, selectedTicker }: { positions: Position[
 }
 
 /** The left sidebar: every open position, live, with sort and filters. */
-export function PositionPanel({ selectedTicker, isHeadingHidden = false }: { selectedTicker?: string; isHeadingHidden?: boolean }) {
+export function PositionPanel({
+  selectedTicker,
+  isHeadingHidden = false,
+}: {
+  selectedTicker?: string;
+  isHeadingHidden?: boolean;
+}) {
   const positions = usePositionsStore((state) => state.positions);
   const hasSnapshot = usePositionsStore((state) => state.hasSnapshot);
   const [view, setView] = useState<PositionView>(defaultPositionView);
@@ -86,8 +111,20 @@ export function PositionPanel({ selectedTicker, isHeadingHidden = false }: { sel
           className="h-8"
         />
         <div className="grid grid-cols-3 gap-1.5">
-          <Select aria-label="Sort positions" value={view.sort} options={sortOptions} onValueChange={(sort) => update({ sort })} className="h-8 text-xs" />
-          <Select aria-label="Filter by P&L" value={view.pnl} options={pnlOptions} onValueChange={(pnl) => update({ pnl })} className="h-8 text-xs" />
+          <Select
+            aria-label="Sort positions"
+            value={view.sort}
+            options={sortOptions}
+            onValueChange={(sort) => update({ sort })}
+            className="h-8 text-xs"
+          />
+          <Select
+            aria-label="Filter by P&L"
+            value={view.pnl}
+            options={pnlOptions}
+            onValueChange={(pnl) => update({ pnl })}
+            className="h-8 text-xs"
+          />
           <Select
             aria-label="Filter by event"
             value={view.event}
@@ -105,7 +142,9 @@ export function PositionPanel({ selectedTicker, isHeadingHidden = false }: { sel
       ) : visible.length === 0 ? (
         <div className="px-3">
           <EmptyState title={total === 0 ? 'No open positions' : 'No positions match'}>
-            {total === 0 ? 'Positions appear here the moment you trade.' : 'Clear the filters to see all of them.'}
+            {total === 0
+              ? 'Positions appear here the moment you trade.'
+              : 'Clear the filters to see all of them.'}
           </EmptyState>
         </div>
       ) : visible.length > VIRTUALIZE_ABOVE ? (

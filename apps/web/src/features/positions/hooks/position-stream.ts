@@ -1,6 +1,16 @@
-import { parsePositionStreamEvent, positionStreamEventTypes, type PortfolioResponse, type PositionsResponse } from '@kalshi-desk/contracts';
+import {
+  parsePositionStreamEvent,
+  positionStreamEventTypes,
+  type PortfolioResponse,
+  type PositionsResponse,
+} from '@kalshi-desk/contracts';
 import { buildUrl, isApiError, isAuthError } from '../../../lib/api-client';
-import { browserEventSource, openEventStream, type EventSourceFactory, type EventStream } from '../../../lib/event-stream';
+import {
+  browserEventSource,
+  openEventStream,
+  type EventSourceFactory,
+  type EventStream,
+} from '../../../lib/event-stream';
 import type { PositionsAction } from '../stores/positions.store';
 
 export const POSITIONS_STREAM_URL = buildUrl('/account/sse/positions');
@@ -119,7 +129,11 @@ export function createPositionStreamController(options: PositionStreamOptions): 
         return;
       }
       const message = isApiError(error) ? error.message : 'polling failed';
-      dispatch({ type: 'transport', transport: mode === 'polling' ? 'polling' : 'reconnecting', error: message });
+      dispatch({
+        type: 'transport',
+        transport: mode === 'polling' ? 'polling' : 'reconnecting',
+        error: message,
+      });
     } finally {
       isPolling = false;
     }
@@ -144,7 +158,8 @@ export function createPositionStreamController(options: PositionStreamOptions): 
 
   const openStream = () => {
     closeStream();
-    if (mode === 'stream') dispatch({ type: 'transport', transport: hasOpened ? 'reconnecting' : 'connecting' });
+    if (mode === 'stream')
+      dispatch({ type: 'transport', transport: hasOpened ? 'reconnecting' : 'connecting' });
     try {
       stream = openStreamNow();
     } catch {
@@ -177,7 +192,11 @@ export function createPositionStreamController(options: PositionStreamOptions): 
           } catch (error) {
             // Contract drift between server and web: never applied, always visible to a developer.
             console.error(`positions stream: dropped a ${type} event that breaks the contract`, error);
-            enqueue({ type: 'transport', transport: 'open', error: `the server sent a ${type} event that breaks the contract` });
+            enqueue({
+              type: 'transport',
+              transport: 'open',
+              error: `the server sent a ${type} event that breaks the contract`,
+            });
             return;
           }
           if (event) enqueue({ type: 'stream', event, id: id || undefined, at: now() });

@@ -1,7 +1,13 @@
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeEventSource, fakeEventSourceFactory } from '../../../test/fake-event-source';
-import { makePortfolio, makePortfolioResponse, makePosition, makePositionsResponse, T0 } from '../../../test/fixtures';
+import {
+  makePortfolio,
+  makePortfolioResponse,
+  makePosition,
+  makePositionsResponse,
+  T0,
+} from '../../../test/fixtures';
 import { installMockApi, MockFailure } from '../../../test/mock-api';
 import { usePositionsStore } from '../stores/positions.store';
 import { usePositionSSE } from './use-position-sse';
@@ -74,7 +80,8 @@ describe('usePositionSSE', () => {
   it('falls back to polling after repeated errors, then returns to the stream when it comes back', async () => {
     vi.useFakeTimers();
     const { requests } = installMockApi({
-      'GET /api/v1/account/positions': () => makePositionsResponse([makePosition({ ticker: 'P', unrealized_pnl: 9 })]),
+      'GET /api/v1/account/positions': () =>
+        makePositionsResponse([makePosition({ ticker: 'P', unrealized_pnl: 9 })]),
       'GET /api/v1/account/portfolio': () => makePortfolioResponse(),
     });
     renderStream();

@@ -2,7 +2,11 @@ import { useEffect, useRef } from 'react';
 import type { EventSourceFactory } from '../../../lib/event-stream';
 import { fetchAccountSnapshot } from '../api/positions.api';
 import { usePositionsStore } from '../stores/positions.store';
-import { createPositionStreamController, type PositionStreamController, type PositionStreamOptions } from './position-stream';
+import {
+  createPositionStreamController,
+  type PositionStreamController,
+  type PositionStreamOptions,
+} from './position-stream';
 
 export interface UsePositionSSEOptions {
   /** Open the stream only while there is a session. */
@@ -21,7 +25,8 @@ export interface UsePositionSSEOptions {
  * On disable/unmount the stream closes and the store is emptied.
  */
 export function usePositionSSE(options: UsePositionSSEOptions): { refresh: () => void } {
-  const { isEnabled, createEventSource, maxStreamErrors, pollIntervalMs, streamRetryMs, scheduleFlush } = options;
+  const { isEnabled, createEventSource, maxStreamErrors, pollIntervalMs, streamRetryMs, scheduleFlush } =
+    options;
   const controllerRef = useRef<PositionStreamController | null>(null);
   const onUnauthorizedRef = useRef(options.onUnauthorized);
   onUnauthorizedRef.current = options.onUnauthorized;

@@ -16,7 +16,8 @@ export const defaultPositionView: PositionView = { sort: 'pnl_desc', pnl: 'all',
 
 const byTicker = (a: Position, b: Position) => a.ticker.localeCompare(b.ticker);
 const pnlOf = (p: Position) => p.unrealized_pnl ?? 0;
-const expiryOf = (p: Position) => (p.expiration_date ? new Date(p.expiration_date).getTime() : Number.POSITIVE_INFINITY);
+const expiryOf = (p: Position) =>
+  p.expiration_date ? new Date(p.expiration_date).getTime() : Number.POSITIVE_INFINITY;
 
 const comparators: Record<PositionSort, (a: Position, b: Position) => number> = {
   pnl_desc: (a, b) => pnlOf(b) - pnlOf(a) || byTicker(a, b),
@@ -34,13 +35,17 @@ export function selectVisiblePositions(positions: readonly Position[], view: Pos
       if (view.event !== 'all' && p.event_ticker !== view.event) return false;
       if (view.pnl === 'winning' && !(pnlOf(p) > 0)) return false;
       if (view.pnl === 'losing' && !(pnlOf(p) < 0)) return false;
-      if (needle && !`${p.ticker} ${p.market_title} ${p.event_ticker}`.toLowerCase().includes(needle)) return false;
+      if (needle && !`${p.ticker} ${p.market_title} ${p.event_ticker}`.toLowerCase().includes(needle))
+        return false;
       return true;
     })
     .sort(comparators[view.sort]);
 }
 
-export function useVisiblePositions(positions: Record<string, Position>, view: PositionView): { visible: Position[]; events: string[] } {
+export function useVisiblePositions(
+  positions: Record<string, Position>,
+  view: PositionView,
+): { visible: Position[]; events: string[] } {
   return useMemo(() => {
     const all = Object.values(positions);
     const events = [...new Set(all.map((p) => p.event_ticker))].sort();

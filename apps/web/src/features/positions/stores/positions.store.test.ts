@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { makePortfolio, makePortfolioResponse, makePosition, makePositionsResponse, T0 } from '../../../test/fixtures';
-import { deriveConnectionDisplay, initialPositionsState, PNL_HISTORY_LIMIT, reducePositions, type PositionsState } from './positions.store';
+import {
+  makePortfolio,
+  makePortfolioResponse,
+  makePosition,
+  makePositionsResponse,
+  T0,
+} from '../../../test/fixtures';
+import {
+  deriveConnectionDisplay,
+  initialPositionsState,
+  PNL_HISTORY_LIMIT,
+  reducePositions,
+  type PositionsState,
+} from './positions.store';
 
 const at = 1_000;
 const a = makePosition({ ticker: 'A', unrealized_pnl: 1 });
@@ -31,7 +43,13 @@ describe('reducePositions', () => {
       id: '7',
       event: {
         type: 'snapshot',
-        data: { positions: [a, b], portfolio: makePortfolio({ position_count: 2 }), connection: 'live', is_stale: false, as_of: T0 },
+        data: {
+          positions: [a, b],
+          portfolio: makePortfolio({ position_count: 2 }),
+          connection: 'live',
+          is_stale: false,
+          as_of: T0,
+        },
       },
     });
     expect(Object.keys(state.positions).sort()).toEqual(['A', 'B']);
@@ -74,7 +92,11 @@ describe('reducePositions', () => {
 
   it('a removal of an unknown ticker changes nothing', () => {
     const state = withSnapshot();
-    const next = reducePositions(state, { type: 'stream', at, event: { type: 'position_removed', data: { ticker: 'ZZZ' } } });
+    const next = reducePositions(state, {
+      type: 'stream',
+      at,
+      event: { type: 'position_removed', data: { ticker: 'ZZZ' } },
+    });
     expect(next.positions).toBe(state.positions);
   });
 
@@ -82,10 +104,22 @@ describe('reducePositions', () => {
     let state = reducePositions(withSnapshot(), {
       type: 'stream',
       at,
-      event: { type: 'connection_status', data: { status: 'reconnecting', detail: 'upstream dropped', is_stale: true, as_of: T0 } },
+      event: {
+        type: 'connection_status',
+        data: { status: 'reconnecting', detail: 'upstream dropped', is_stale: true, as_of: T0 },
+      },
     });
-    expect(state.upstream).toEqual({ status: 'reconnecting', detail: 'upstream dropped', isStale: true, asOf: T0 });
-    state = reducePositions(state, { type: 'stream', at, event: { type: 'error', data: { message: 'boom' } } });
+    expect(state.upstream).toEqual({
+      status: 'reconnecting',
+      detail: 'upstream dropped',
+      isStale: true,
+      asOf: T0,
+    });
+    state = reducePositions(state, {
+      type: 'stream',
+      at,
+      event: { type: 'error', data: { message: 'boom' } },
+    });
     expect(state.lastError).toBe('boom');
   });
 
@@ -106,7 +140,11 @@ describe('reducePositions', () => {
     let state = withSnapshot();
     for (let i = 0; i < PNL_HISTORY_LIMIT + 20; i += 1) {
       for (const pnl of [i, i]) {
-        state = reducePositions(state, { type: 'stream', at: i, event: { type: 'position_update', data: { data: { ...a, unrealized_pnl: pnl } } } });
+        state = reducePositions(state, {
+          type: 'stream',
+          at: i,
+          event: { type: 'position_update', data: { data: { ...a, unrealized_pnl: pnl } } },
+        });
       }
     }
     expect(state.pnlHistory.A).toHaveLength(PNL_HISTORY_LIMIT);
@@ -123,7 +161,10 @@ describe('deriveConnectionDisplay', () => {
 
   it('is live when the stream is open and the exchange session is live', () => {
     const state = reducePositions(withSnapshot(), { type: 'transport', transport: 'open' });
-    expect(deriveConnectionDisplay({ ...state, lastReceivedAt: now - 2_000 }, now)).toMatchObject({ kind: 'live', ageMs: 2_000 });
+    expect(deriveConnectionDisplay({ ...state, lastReceivedAt: now - 2_000 }, now)).toMatchObject({
+      kind: 'live',
+      ageMs: 2_000,
+    });
   });
 
   it('says reconnecting when the exchange session dropped, with the age of the data', () => {
@@ -131,7 +172,10 @@ describe('deriveConnectionDisplay', () => {
     state = reducePositions(state, {
       type: 'stream',
       at: now,
-      event: { type: 'connection_status', data: { status: 'reconnecting', detail: 'upstream dropped', is_stale: true, as_of: T0 } },
+      event: {
+        type: 'connection_status',
+        data: { status: 'reconnecting', detail: 'upstream dropped', is_stale: true, as_of: T0 },
+      },
     });
     expect(deriveConnectionDisplay(state, now)).toMatchObject({ kind: 'reconnecting', ageMs: 5_000 });
   });
@@ -141,7 +185,10 @@ describe('deriveConnectionDisplay', () => {
     state = reducePositions(state, {
       type: 'stream',
       at: now,
-      event: { type: 'connection_status', data: { status: 'stale', detail: 'no data for 60 s', is_stale: true, as_of: T0 } },
+      event: {
+        type: 'connection_status',
+        data: { status: 'stale', detail: 'no data for 60 s', is_stale: true, as_of: T0 },
+      },
     });
     expect(deriveConnectionDisplay(state, now).kind).toBe('stale');
   });
@@ -149,8 +196,15 @@ describe('deriveConnectionDisplay', () => {
   it('says polling on the REST fallback and reconnecting while the browser retries', () => {
     const polling = reducePositions(withSnapshot(), { type: 'transport', transport: 'polling' });
     expect(deriveConnectionDisplay(polling, now).kind).toBe('polling');
-    const failing = reducePositions(polling, { type: 'transport', transport: 'polling', error: 'Could not reach the Kalshi Desk server.' });
-    expect(deriveConnectionDisplay(failing, now)).toMatchObject({ kind: 'stale', detail: 'cannot reach the server: Could not reach the Kalshi Desk server.' });
+    const failing = reducePositions(polling, {
+      type: 'transport',
+      transport: 'polling',
+      error: 'Could not reach the Kalshi Desk server.',
+    });
+    expect(deriveConnectionDisplay(failing, now)).toMatchObject({
+      kind: 'stale',
+      detail: 'cannot reach the server: Could not reach the Kalshi Desk server.',
+    });
     const retrying = reducePositions(withSnapshot(), { type: 'transport', transport: 'reconnecting' });
     expect(deriveConnectionDisplay(retrying, now).kind).toBe('reconnecting');
   });

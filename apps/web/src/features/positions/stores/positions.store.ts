@@ -65,7 +65,11 @@ export const initialPositionsState: PositionsState = {
   pnlHistory: {},
 };
 
-function withPnlPoint(history: PnlPoint[] | undefined, position: Position, at: number): PnlPoint[] | undefined {
+function withPnlPoint(
+  history: PnlPoint[] | undefined,
+  position: Position,
+  at: number,
+): PnlPoint[] | undefined {
   if (position.unrealized_pnl === null) return history;
   const last = history?.[history.length - 1];
   if (last && last.pnl === position.unrealized_pnl) return history;
@@ -73,7 +77,11 @@ function withPnlPoint(history: PnlPoint[] | undefined, position: Position, at: n
   return next.length > PNL_HISTORY_LIMIT ? next.slice(next.length - PNL_HISTORY_LIMIT) : next;
 }
 
-function replaceAll(state: PositionsState, positions: Position[], at: number): Pick<PositionsState, 'positions' | 'pnlHistory'> {
+function replaceAll(
+  state: PositionsState,
+  positions: Position[],
+  at: number,
+): Pick<PositionsState, 'positions' | 'pnlHistory'> {
   const byTicker: Record<string, Position> = {};
   const pnlHistory: Record<string, PnlPoint[]> = {};
   for (const position of positions) {
@@ -156,7 +164,12 @@ export function reducePositions(state: PositionsState, action: PositionsAction):
         ...state,
         ...replaceAll(state, positions.positions, action.at),
         portfolio: portfolioFields,
-        upstream: { status: connection, detail: 'polling', isStale: is_stale || positions.is_stale, asOf: as_of },
+        upstream: {
+          status: connection,
+          detail: 'polling',
+          isStale: is_stale || positions.is_stale,
+          asOf: as_of,
+        },
         hasSnapshot: true,
         lastReceivedAt: action.at,
         lastError: null,
@@ -205,7 +218,9 @@ export function deriveConnectionDisplay(
   now: number,
 ): ConnectionDisplay {
   const receivedAge = state.lastReceivedAt === null ? null : Math.max(0, now - state.lastReceivedAt);
-  const asOfAge = state.upstream?.asOf ? Math.max(0, now - new Date(state.upstream.asOf).getTime()) : receivedAge;
+  const asOfAge = state.upstream?.asOf
+    ? Math.max(0, now - new Date(state.upstream.asOf).getTime())
+    : receivedAge;
   const upstream = state.upstream;
   const detail = upstream?.detail ?? '';
   if (state.transport === 'idle' || state.transport === 'closed') {
@@ -217,17 +232,42 @@ export function deriveConnectionDisplay(
   if (state.transport === 'reconnecting' || state.transport === 'connecting') {
     return { kind: 'reconnecting', label: 'Reconnecting', detail: 'live stream interrupted', ageMs: asOfAge };
   }
-  if (upstream && (upstream.status === 'reconnecting' || upstream.status === 'connecting' || upstream.status === 'resyncing')) {
-    return { kind: 'reconnecting', label: 'Reconnecting', detail: detail || `exchange ${upstream.status}`, ageMs: asOfAge };
+  if (
+    upstream &&
+    (upstream.status === 'reconnecting' ||
+      upstream.status === 'connecting' ||
+      upstream.status === 'resyncing')
+  ) {
+    return {
+      kind: 'reconnecting',
+      label: 'Reconnecting',
+      detail: detail || `exchange ${upstream.status}`,
+      ageMs: asOfAge,
+    };
   }
   if (upstream && (upstream.isStale || upstream.status === 'stale' || upstream.status === 'closed')) {
-    return { kind: 'stale', label: 'Stale', detail: detail || 'exchange data may be out of date', ageMs: asOfAge };
+    return {
+      kind: 'stale',
+      label: 'Stale',
+      detail: detail || 'exchange data may be out of date',
+      ageMs: asOfAge,
+    };
   }
   if (state.transport === 'polling' && state.lastError) {
-    return { kind: 'stale', label: 'Stale', detail: `cannot reach the server: ${state.lastError}`, ageMs: receivedAge };
+    return {
+      kind: 'stale',
+      label: 'Stale',
+      detail: `cannot reach the server: ${state.lastError}`,
+      ageMs: receivedAge,
+    };
   }
   if (state.transport === 'polling') {
-    return { kind: 'polling', label: 'Polling', detail: 'live stream unavailable; refreshing every few seconds', ageMs: receivedAge };
+    return {
+      kind: 'polling',
+      label: 'Polling',
+      detail: 'live stream unavailable; refreshing every few seconds',
+      ageMs: receivedAge,
+    };
   }
   return { kind: 'live', label: 'Live', detail: detail || 'streaming', ageMs: receivedAge };
 }
