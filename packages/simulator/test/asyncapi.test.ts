@@ -6,7 +6,7 @@ import { validate, type Issue } from './schema-validator.js';
 /**
  * Every WebSocket message type the simulator sends validates against the payload schemas of
  * asyncapi.yaml (June 2026) — including the private channels, which have no recording.
- * Deliberate differences, each a later documented change (KALSHI-API.md §7):
+ * Deliberate differences, each a later documented change (docs/kalshi-protocol.md §7):
  */
 export const ASYNCAPI_EXCEPTIONS: { path: RegExp; problem: RegExp; why: string }[] = [
   {

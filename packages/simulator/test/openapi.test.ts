@@ -5,7 +5,7 @@ import { populate } from './populate.js';
 
 /**
  * Deliberate differences from openapi.yaml 3.21.0 (June 2026), each a later change Kalshi made
- * (KALSHI-API.md §4.1, §8) or a field the newer spec documents:
+ * (docs/kalshi-protocol.md §4.1, §8) or a field the newer spec documents:
  */
 export const OPENAPI_EXCEPTIONS: { path: RegExp; problem: RegExp; why: string }[] = [
   {

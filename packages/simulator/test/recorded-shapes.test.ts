@@ -5,9 +5,9 @@ import { caller, startTestSimulator, TestSocket } from './helpers.js';
 import { populate } from './populate.js';
 
 /**
- * For every endpoint and WS message with a recording in shared/kalshi-spec/recorded-demo-2026-06,
+ * For every endpoint and WS message with a recording in fixtures/kalshi-spec/recorded-demo-2026-06,
  * the simulator's answer has the same fields (recursively) with the same JSON types and string
- * formats. Deliberate differences, each a documented later change (KALSHI-API.md §4.1, §8):
+ * formats. Deliberate differences, each a documented later change (docs/kalshi-protocol.md §4.1, §8):
  */
 export const SHAPE_EXCEPTIONS = {
   /** Recorded in June 2026, since removed by Kalshi, so not emitted. */

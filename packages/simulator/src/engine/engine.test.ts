@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
 import { Engine } from './engine.js';
-import { tradeFee } from './money.js';
+import { parseDollars } from '@kalshi-desk/kalshi/protocol';
+import { balanceJson } from '../server/wire.js';
+import { roundingFee, tradeFee } from './money.js';
 import type { Account, CreateOrderInput, Market } from './types.js';
 
 const START = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -418,5 +420,165 @@ describe('positions', () => {
     const event = engine.getEvent(market.eventTicker);
     const results = event?.marketTickers.map((t) => engine.getMarket(t)?.result);
     expect(results?.filter((r) => r === 'yes')).toHaveLength(1);
+  });
+});
+
+describe('the $0.0001 cash grid', () => {
+  function deciMarket(engine: Engine): Market {
+    const deci = engine
+      .listMarkets()
+      .find((m) => m.status === 'active' && m.priceLevelStructure === 'deci_cent');
+    if (!deci) throw new Error('no deci-cent market');
+    return deci;
+  }
+
+  it('the rounding fee is what rounds a cash change down onto the grid', () => {
+    expect(roundingFee(-330)).toBe(70);
+    expect(roundingFee(-9_770)).toBe(30);
+    expect(roundingFee(-400)).toBe(0);
+    expect(roundingFee(4_537)).toBe(37);
+    expect(roundingFee(0)).toBe(0);
+  });
+
+  it('charges taker and maker a rounding fee on a sub-cent fill of 0.01 contract, so both balances stay on the grid', () => {
+    const { engine, alice, bob } = setup();
+    const deci = deciMarket(engine);
+    // Bob rests 0.01 NO (ask at YES 0.023): 0.01 x 0.977 = $0.00977 held back, $0.0098 on the grid.
+    const ask = place(engine, bob.userId, order(deci, { side: 'ask', price: 23_000, count: 1 }));
+    expect(ask.order.reserved).toBe(9_770);
+    expect(engine.reservedOnGrid(bob)).toBe(9_800);
+    expect(balanceJson(engine, bob).balance_dollars).toBe('999.9902');
+    const taker = place(
+      engine,
+      alice.userId,
+      order(deci, { side: 'bid', price: 23_000, count: 1, timeInForce: 'immediate_or_cancel' }),
+    );
+    // Alice pays 0.01 x 0.023 = $0.00023 + the trade fee ceil(0.07 x 0.01 x 0.023 x 0.977) = $0.0001,
+    // -$0.00033 in all, rounded down to -$0.0004: a rounding fee of $0.00007.
+    expect(alice.fills[0]?.fee).toBe(170);
+    expect(taker.order.takerFees).toBe(170);
+    expect(taker.averageFeePaid).toBe(17_000);
+    expect(alice.cash).toBe(1_000 * D - 400);
+    expect(alice.feesTotal).toBe(170);
+    expect(alice.positions.get(deci.ticker)?.exposure).toBe(230);
+    // Bob pays $0.00977 and no trade fee (quadratic series): rounding fee $0.00003.
+    expect(bob.fills[0]?.fee).toBe(30);
+    expect(ask.order.makerFees).toBe(30);
+    expect(bob.cash).toBe(1_000 * D - 9_800);
+    expect(bob.reserved).toBe(0);
+    expect(balanceJson(engine, bob).balance_dollars).toBe('999.9902');
+    for (const a of [alice, bob]) {
+      const exposure = a.positions.get(deci.ticker)?.exposure ?? 0;
+      expect(a.cash + exposure - a.realizedTotal + a.feesTotal).toBe(a.deposits);
+    }
+  });
+
+  it('balance_dollars is cash minus the reservation rounded up to $0.0001, and the balance check uses that figure', () => {
+    const { engine } = setup();
+    const deci = deciMarket(engine);
+    const carol = engine.createAccount({ cash: 1 * D });
+    place(engine, carol.userId, order(deci, { side: 'bid', price: 23_000, count: 1 })); // $0.00023 exact
+    expect(carol.reserved).toBe(230);
+    expect(engine.availableCash(carol)).toBe(999_700);
+    const balance = balanceJson(engine, carol);
+    expect(balance.balance_dollars).toBe('0.9997');
+    expect(parseDollars(balance.balance_dollars)).toBe(carol.cash - 300);
+    // 1.68 at 0.578 needs $0.97104 + fee $0.0287 = $0.99974: more than the $0.9997 available
+    // (it would pass against the exact $0.99977).
+    expect(engine.placeOrder(carol.userId, order(deci, { side: 'bid', price: 578_000, count: 168 }))).toEqual(
+      {
+        ok: false,
+        error: { code: 'insufficient_balance' },
+      },
+    );
+    expect(engine.placeOrder(carol.userId, order(deci, { side: 'bid', price: 578_000, count: 167 })).ok).toBe(
+      true,
+    );
+  });
+
+  it('refuses deposits off the grid', () => {
+    const { engine, alice } = setup();
+    expect(engine.fund(alice.userId, 50)).toMatchObject({ ok: false, error: { code: 'invalid_order' } });
+    expect(() => engine.createAccount({ cash: 1_000_050 })).toThrow(RangeError);
+  });
+
+  it('floors a scalar settlement payout to $0.0001 and realizes what was credited; the exchange keeps the remainder', () => {
+    const { engine, alice, bob } = setup();
+    const deci = deciMarket(engine);
+    place(engine, bob.userId, order(deci, { side: 'ask', price: 23_000, count: 1 }));
+    place(engine, alice.userId, order(deci, { side: 'bid', price: 23_000, count: 1 }));
+    const aliceCash = alice.cash;
+    const bobCash = bob.cash;
+    const exchange = engine.getAccount(engine.houseMakerId);
+    const exchangeCash = exchange?.cash ?? 0;
+    expect(engine.settleMarket(deci.ticker, 'scalar', 453_700).ok).toBe(true);
+    // 0.01 YES x 0.4537 = $0.004537 -> $0.0045; 0.01 NO x 0.5463 = $0.005463 -> $0.0054.
+    expect(alice.cash - aliceCash).toBe(4_500);
+    expect(bob.cash - bobCash).toBe(5_400);
+    expect(alice.realizedTotal).toBe(4_500 - 230);
+    expect(bob.realizedTotal).toBe(5_400 - 9_770);
+    // $0.000037 + $0.000063 floored off: the exchange keeps it (the house maker, as realized income).
+    expect(engine.settlementRoundingTotal()).toBe(100);
+    expect((exchange?.cash ?? 0) - exchangeCash).toBe(100);
+    expect(alice.settlements[0]).toMatchObject({
+      marketResult: 'scalar',
+      yesCount: 1,
+      revenue: 4_500,
+      revenueCents: 0,
+      valueCents: 45,
+    });
+    expect(deci.result).toBe('scalar');
+    expect(deci.settlementValue).toBe(453_700);
+    expect(engine.settleMarket(deci.ticker).ok).toBe(true); // already finalized: no second payout
+    expect(alice.cash - aliceCash).toBe(4_500);
+  });
+
+  it('refuses a scalar result without a value on the $0.0001 grid', () => {
+    const { engine, market } = setup();
+    expect(engine.determineMarket(market.ticker, 'scalar')).toMatchObject({ ok: false });
+    expect(engine.determineMarket(market.ticker, 'scalar', 450_050)).toMatchObject({ ok: false });
+    expect(engine.determineMarket(market.ticker, 'scalar', 1_000_100)).toMatchObject({ ok: false });
+    expect(engine.determineMarket(market.ticker, 'scalar', 450_000).ok).toBe(true);
+  });
+});
+
+describe('reservation priority', () => {
+  it('walks a side best price first, then creation time, then order id, giving the held position to the first', () => {
+    const { engine, clock, market, alice, bob } = setup();
+    place(engine, bob.userId, order(market, { side: 'ask', price: 500_000, count: 300 }));
+    place(engine, alice.userId, order(market, { side: 'bid', price: 500_000, count: 300 })); // 3 YES held
+    const late = place(engine, alice.userId, order(market, { side: 'ask', price: 700_000, count: 200 }));
+    clock.advance(1);
+    const later = place(engine, alice.userId, order(market, { side: 'ask', price: 700_000, count: 200 }));
+    // The earlier of the two 0.70 asks closes 2 YES, the later closes the last 1 and opens 1 NO at 0.30.
+    expect(late.order.reserved).toBe(0);
+    expect(later.order.reserved).toBe(300_000);
+    const better = place(engine, alice.userId, order(market, { side: 'ask', price: 600_000, count: 200 }));
+    // A better price comes first: it closes 2, the earlier 0.70 closes 1 and opens 1, the later opens 2.
+    expect(better.order.reserved).toBe(0);
+    expect(late.order.reserved).toBe(300_000);
+    expect(later.order.reserved).toBe(600_000);
+    expect(alice.reserved).toBe(900_000);
+    expect(engine.restingInPriority(alice, market.ticker, 'ask').map((o) => o.orderId)).toEqual([
+      better.order.orderId,
+      late.order.orderId,
+      later.order.orderId,
+    ]);
+    // Partial fill of the best ask: the position shrinks with it, so nothing changes for the others.
+    place(
+      engine,
+      bob.userId,
+      order(market, { side: 'bid', price: 600_000, count: 100, timeInForce: 'immediate_or_cancel' }),
+    );
+    expect(better.order.remaining).toBe(100);
+    expect(alice.positions.get(market.ticker)?.position).toBe(200);
+    expect(better.order.reserved).toBe(0);
+    expect(late.order.reserved).toBe(300_000); // closes 1, opens 1
+    expect(alice.reserved).toBe(300_000 + 600_000);
+    // Cancelling the best ask hands its closing capacity to the next one.
+    expect(engine.cancelOrder(alice.userId, better.order.orderId).ok).toBe(true);
+    expect(late.order.reserved).toBe(0);
+    expect(later.order.reserved).toBe(600_000);
+    expect(alice.reserved).toBe(600_000);
   });
 });

@@ -7,7 +7,17 @@
 import { Activity, type ActivityOptions } from './activity.js';
 import { OrderBook } from './book.js';
 import { buildCatalog, type CatalogOptions } from './catalog.js';
-import { isOnGrid, mulDivRound, notional, ONE_DOLLAR, tradeFee } from './money.js';
+import {
+  ceilToCashGrid,
+  floorToCashGrid,
+  isOnCashGrid,
+  isOnGrid,
+  mulDivRound,
+  notional,
+  ONE_DOLLAR,
+  roundingFee,
+  tradeFee,
+} from './money.js';
 import { Prng } from './prng.js';
 import type {
   Account,
@@ -46,12 +56,18 @@ export interface EngineOptions {
 
 /** $1 paid per contract = 10,000 micro-dollars per centi-contract. */
 const MICROS_PER_CENTI_PAYOUT = 10_000;
+const MICROS_PER_CENT = 10_000;
 const MAX_TRADES_KEPT = 50_000;
 /**
  * One billion contracts. Far above any real order, and small enough that every money product
  * stays a safe integer (a larger count made notional() throw: a 500 instead of a 400).
  */
 const MAX_ORDER_COUNT: Centis = 100_000_000_000;
+
+function byCreationThenId(a: Order, b: Order): number {
+  if (a.createdMs !== b.createdMs) return a.createdMs - b.createdMs;
+  return a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0;
+}
 
 function fail<T>(code: EngineError['code'], details?: string): EngineResult<T> {
   return { ok: false, error: details === undefined ? { code } : { code, details } };
@@ -77,6 +93,8 @@ export class Engine {
   private readonly autoDetermineAfterMs: number | null;
   private seq = 0;
   private lastTickMs: EpochMs;
+  /** Settlement payouts floored off to keep balances on the $0.0001 grid (credited to the house maker). */
+  private settlementRounding: Micros = 0;
 
   constructor(options: EngineOptions) {
     this.seed = options.seed;
@@ -179,8 +197,10 @@ export class Engine {
 
   // ---------------------------------------------------------------- accounts
 
+  /** `cash` must be a whole number of $0.0001: balances live on that grid. */
   createAccount(args: { cash?: Micros; isHouse?: boolean; userId?: string } = {}): Account {
     const cash = args.cash ?? 0;
+    if (!isOnCashGrid(cash)) throw new RangeError(`starting cash ${cash} is not a multiple of $0.0001`);
     const account: Account = {
       userId: args.userId ?? this.ids.uuid(),
       isHouse: args.isHouse ?? false,
@@ -204,10 +224,24 @@ export class Engine {
   fund(userId: string, amount: Micros): EngineResult<Account> {
     const account = this.accounts.get(userId);
     if (!account) return fail('not_found');
+    if (!isOnCashGrid(amount)) return fail('invalid_order', 'amount must be a multiple of $0.0001');
     account.cash += amount;
     account.deposits += amount;
     account.updatedMs = this.now();
     return { ok: true, value: account };
+  }
+
+  /** What the balance holds back for resting orders: their exact reservations, rounded up to $0.0001. */
+  reservedOnGrid(account: Account): Micros {
+    return ceilToCashGrid(account.reserved);
+  }
+
+  /**
+   * Available cash (`balance_dollars`): cash minus the reservation on the grid. Exact on the
+   * $0.0001 grid because cash is. New orders are checked against this same figure.
+   */
+  availableCash(account: Account): Micros {
+    return account.cash - this.reservedOnGrid(account);
   }
 
   // ---------------------------------------------------------------- orders
@@ -256,7 +290,7 @@ export class Engine {
       const required =
         notional(input.side === 'bid' ? input.price : ONE_DOLLAR - input.price, opening) +
         tradeFee({ price: input.price, count, isTaker: true });
-      if (account.cash - account.reserved < required) return fail('insufficient_balance');
+      if (this.availableCash(account) < required) return fail('insufficient_balance');
     }
     if (
       input.timeInForce === 'fill_or_kill' &&
@@ -309,7 +343,7 @@ export class Engine {
     const filled = order.filled;
     if (order.remaining > 0 && !stopped && order.timeInForce === 'good_till_canceled') {
       book.half(order.side).add(order);
-      this.reserveResting(account, market.ticker, book);
+      this.reserveResting(account, market.ticker);
       if (order.expirationMs !== null) this.expiring.add(order);
       this.emit({
         kind: 'book_delta',
@@ -345,7 +379,7 @@ export class Engine {
     const account = this.accounts.get(userId);
     const order = account?.ordersById.get(orderId);
     if (!account || !order) return fail('not_found');
-    // After close every order operation, cancel included, is MARKET_INACTIVE (KALSHI-API.md §5.2).
+    // After close every order operation, cancel included, is MARKET_INACTIVE (docs/kalshi-protocol.md §5.2).
     // Checked before the order's status: closing cancels every resting order, so the status check
     // first made this answer unreachable.
     const market = this.markets.get(order.ticker);
@@ -413,25 +447,44 @@ export class Engine {
   }
 
   /**
-   * Re-derive what this account's resting orders in one market hold back: in priority order,
-   * each order first nets against what is left of the opposite position (free), and the rest
-   * opens contracts (reserved at its side's price). Run whenever the position or the resting
-   * orders change, so a closing capacity is never promised to two orders.
+   * This account's resting orders on one side of a market in reservation priority: best price
+   * first, then creation time, then order id. Within a level the book's FIFO agrees with that
+   * except between orders created in the same millisecond; ties go by order id so that a client
+   * that sees only prices, creation times and ids can repeat the walk exactly.
    */
-  private reserveResting(account: Account, ticker: string, book: OrderBook): void {
+  restingInPriority(account: Account, ticker: string, side: BookSide): Order[] {
+    const book = this.books.get(ticker);
+    if (!book) return [];
+    const mine: Order[] = [];
+    for (const level of book.half(side).bestFirst()) {
+      const from = mine.length;
+      for (const o of level.orders) if (o.userId === account.userId) mine.push(o);
+      if (mine.length - from > 1) mine.push(...mine.splice(from).sort(byCreationThenId));
+    }
+    return mine;
+  }
+
+  /**
+   * Re-derive what this account's resting orders in one market hold back. Per book side, in
+   * reservation priority, each order first takes what is left of the opposite position as
+   * closing capacity (a bid closes NO, an ask closes YES; a closed YES+NO pair returns $1, so
+   * closing needs no cash) and reserves notional(side price, the rest), the side price being
+   * the YES price for a bid and $1 - YES price for an ask. Exact amounts; the balance rounds the
+   * account's total up to $0.0001. Fees are not reserved: a resting order fills as maker. Run
+   * whenever the position or the resting orders change, so a closing capacity is never promised
+   * to two orders.
+   */
+  private reserveResting(account: Account, ticker: string): void {
     if (account.isHouse) return;
     const held = account.positions.get(ticker)?.position ?? 0;
     for (const side of ['bid', 'ask'] as const) {
       let closable = side === 'bid' ? Math.max(0, -held) : Math.max(0, held);
-      for (const level of book.half(side).bestFirst()) {
-        for (const o of level.orders) {
-          if (o.userId !== account.userId) continue;
-          const closing = Math.min(o.remaining, closable);
-          closable -= closing;
-          const needed = notional(side === 'bid' ? o.price : ONE_DOLLAR - o.price, o.remaining - closing);
-          account.reserved += needed - o.reserved;
-          o.reserved = needed;
-        }
+      for (const o of this.restingInPriority(account, ticker, side)) {
+        const closing = Math.min(o.remaining, closable);
+        closable -= closing;
+        const needed = notional(side === 'bid' ? o.price : ONE_DOLLAR - o.price, o.remaining - closing);
+        account.reserved += needed - o.reserved;
+        o.reserved = needed;
       }
     }
   }
@@ -469,7 +522,7 @@ export class Engine {
     order.updatedMs = now;
     this.expiring.delete(order);
     this.forgetIfHouse(account, order);
-    this.reserveResting(account, market.ticker, book);
+    this.reserveResting(account, market.ticker);
     this.emit({
       kind: 'book_delta',
       market,
@@ -483,7 +536,7 @@ export class Engine {
     this.maybeEmitTicker(market, now);
   }
 
-  /** One match between the incoming order and a resting order, at the resting price. Returns the taker fee. */
+  /** One match between the incoming order and a resting order, at the resting price. Returns the taker's fee_cost. */
   private executeTrade(args: {
     market: Market;
     book: OrderBook;
@@ -499,25 +552,20 @@ export class Engine {
     if (!takerAccount || !makerAccount) throw new Error('order without account');
     const series = this.series.get(market.seriesTicker);
     const multiplier = series?.feeMultiplier ?? 1;
-    const takerFee = tradeFee({ price, count, isTaker: true, multiplier });
-    const makerFee =
+    const takerTradeFee = tradeFee({ price, count, isTaker: true, multiplier });
+    const makerTradeFee =
       series?.feeType === 'quadratic_with_maker_fees'
         ? tradeFee({ price, count, isTaker: false, multiplier })
         : 0;
 
-    // The maker's reservation shrinks with its resting quantity.
-    const makerRemainingBefore = maker.remaining;
-    const released =
-      count === makerRemainingBefore
-        ? maker.reserved
-        : mulDivRound(maker.reserved, count, makerRemainingBefore);
-    maker.reserved -= released;
-    makerAccount.reserved -= released;
     maker.remaining -= count;
     maker.filled += count;
     maker.updatedMs = now;
     book.half(maker.side).reduce(maker, count, maker.remaining === 0);
     if (maker.remaining === 0) {
+      // Off the book: its reservation goes; a partly filled maker is re-derived below.
+      makerAccount.reserved -= maker.reserved;
+      maker.reserved = 0;
       maker.status = 'executed';
       this.expiring.delete(maker);
     }
@@ -547,17 +595,13 @@ export class Engine {
       this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
     const takerCost = notional(taker.side === 'bid' ? price : ONE_DOLLAR - price, count);
     const makerCost = notional(maker.side === 'bid' ? price : ONE_DOLLAR - price, count);
-    taker.takerFillCost += takerCost;
-    taker.takerFees += takerFee;
-    maker.makerFillCost += makerCost;
-    maker.makerFees += makerFee;
     const takerFill = this.applyFill({
       account: takerAccount,
       market,
       order: taker,
       yesPrice: price,
       count,
-      fee: takerFee,
+      tradeFee: takerTradeFee,
       isTaker: true,
       tradeId: trade.tradeId,
       now,
@@ -568,13 +612,18 @@ export class Engine {
       order: maker,
       yesPrice: price,
       count,
-      fee: makerFee,
+      tradeFee: makerTradeFee,
       isTaker: false,
       tradeId: trade.tradeId,
       now,
     });
-    this.reserveResting(takerAccount, market.ticker, book);
-    this.reserveResting(makerAccount, market.ticker, book);
+    // fee_cost of a fill = trade fee + rounding fee; the order's fee totals add up its fills.
+    taker.takerFillCost += takerCost;
+    taker.takerFees += takerFill.fee;
+    maker.makerFillCost += makerCost;
+    maker.makerFees += makerFill.fee;
+    this.reserveResting(takerAccount, market.ticker);
+    this.reserveResting(makerAccount, market.ticker);
     const oiAfter =
       this.positiveHolding(takerAccount, market.ticker) + this.positiveHolding(makerAccount, market.ticker);
     market.openInterest += oiAfter - oiBefore;
@@ -593,7 +642,7 @@ export class Engine {
     this.emitFillAndPosition(makerAccount, market, makerFill, now);
     if (maker.remaining === 0) this.forgetIfHouse(makerAccount, maker);
     this.emit({ kind: 'order', userId: maker.userId, order: maker });
-    return takerFee;
+    return takerFill.fee;
   }
 
   private emitFillAndPosition(account: Account, market: Market, fill: Fill, now: EpochMs): void {
@@ -608,7 +657,9 @@ export class Engine {
 
   /**
    * Book one fill into the account: YES/NO netting into a signed position, exposure at
-   * average cost, realized P&L on the netted part, fees. Invariant per account:
+   * average cost, realized P&L on the netted part, fees. The fee charged (fee_cost) is the trade
+   * fee plus the rounding fee that rounds the fill's cash change down to $0.0001, so cash stays
+   * on Kalshi's grid. Invariant per account:
    *   cash + sum(exposure) - realizedTotal + feesTotal = deposits.
    */
   private applyFill(args: {
@@ -617,12 +668,12 @@ export class Engine {
     order: Order;
     yesPrice: Micros;
     count: Centis;
-    fee: Micros;
+    tradeFee: Micros;
     isTaker: boolean;
     tradeId: string;
     now: EpochMs;
   }): Fill {
-    const { account, market, order, yesPrice, count, fee, now } = args;
+    const { account, market, order, yesPrice, count, now } = args;
     let position = account.positions.get(market.ticker);
     if (!position) {
       position = {
@@ -645,10 +696,13 @@ export class Engine {
     const isNetting = position.position * direction < 0;
     const closeCount = isNetting ? Math.min(count, held) : 0;
     const openCount = count - closeCount;
+    // Each netted YES+NO pair returns $1; the contracts bought here cost sidePrice.
+    const proceeds =
+      closeCount > 0 ? closeCount * MICROS_PER_CENTI_PAYOUT - notional(sidePrice, closeCount) : 0;
+    const cost = openCount > 0 ? notional(sidePrice, openCount) : 0;
+    const fee = args.tradeFee + roundingFee(proceeds - cost - args.tradeFee);
 
     if (closeCount > 0) {
-      // Each netted YES+NO pair returns $1; the contracts bought here cost sidePrice.
-      const proceeds = closeCount * MICROS_PER_CENTI_PAYOUT - notional(sidePrice, closeCount);
       const removed =
         closeCount === held ? position.exposure : mulDivRound(position.exposure, closeCount, held);
       const feeRemoved =
@@ -663,7 +717,6 @@ export class Engine {
       position.position += direction * closeCount;
     }
     if (openCount > 0) {
-      const cost = notional(sidePrice, openCount);
       position.exposure += cost;
       account.cash -= cost;
       position.position += direction * openCount;
@@ -822,7 +875,7 @@ export class Engine {
     } else if (!isPaused && market.status === 'inactive') {
       market.status = 'active';
       market.updatedMs = now;
-      // Kalshi cancels every resting order when a paused market is reactivated (KALSHI-API.md §5.2).
+      // Kalshi cancels all resting orders when a paused market is reactivated (docs/kalshi-protocol.md §5.2).
       this.cancelAllResting(market, now);
       this.emit({ kind: 'lifecycle', market, eventType: 'activated', tsMs: now });
       this.activity?.requote(market);
@@ -830,11 +883,33 @@ export class Engine {
     return { ok: true, value: market };
   }
 
-  determineMarket(ticker: string, result: 'yes' | 'no'): EngineResult<Market> {
+  /**
+   * Fix the result. `scalar` settles at `settlementValue` per YES contract ($1 minus that per
+   * NO), a multiple of $0.0001 from 0 to $1; yes/no pay $1 / 0 per YES contract.
+   */
+  determineMarket(
+    ticker: string,
+    result: 'yes' | 'no' | 'scalar',
+    settlementValue?: Micros,
+  ): EngineResult<Market> {
     const market = this.markets.get(ticker);
     if (!market) return fail('market_not_found');
     if (market.status === 'determined' || market.status === 'finalized')
       return fail('invalid_order', 'market already determined');
+    let value: Micros = result === 'yes' ? ONE_DOLLAR : 0;
+    if (result === 'scalar') {
+      if (
+        settlementValue === undefined ||
+        !isOnCashGrid(settlementValue) ||
+        settlementValue < 0 ||
+        settlementValue > ONE_DOLLAR
+      )
+        return fail(
+          'invalid_order',
+          'a scalar result needs a settlement value from 0 to 1 in steps of 0.0001',
+        );
+      value = settlementValue;
+    }
     const now = this.now();
     if (market.status !== 'closed') {
       market.closeMs = Math.min(market.closeMs, now);
@@ -843,38 +918,53 @@ export class Engine {
     market.status = 'determined';
     market.result = result;
     market.determinationMs = now;
-    market.settlementValue = result === 'yes' ? ONE_DOLLAR : 0;
+    market.settlementValue = value;
     market.updatedMs = now;
     this.emit({ kind: 'lifecycle', market, eventType: 'determined', tsMs: now });
     return { ok: true, value: market };
   }
 
   /** Settle now (normally this happens settlement_timer_seconds after determination). */
-  settleMarket(ticker: string, result?: 'yes' | 'no'): EngineResult<Market> {
+  settleMarket(
+    ticker: string,
+    result?: 'yes' | 'no' | 'scalar',
+    settlementValue?: Micros,
+  ): EngineResult<Market> {
     const market = this.markets.get(ticker);
     if (!market) return fail('market_not_found');
     if (market.status === 'finalized') return { ok: true, value: market };
     if (market.status !== 'determined') {
       if (!result) return fail('invalid_order', 'market is not determined; pass a result');
-      const determined = this.determineMarket(ticker, result);
+      const determined = this.determineMarket(ticker, result, settlementValue);
       if (!determined.ok) return determined;
     }
     this.settle(market, this.now());
     return { ok: true, value: market };
   }
 
+  /**
+   * Pay out and remove every position: YES contracts get the settlement value, NO contracts $1
+   * minus it. What is credited is floored to $0.0001 (balances stay on Kalshi's grid; only a
+   * scalar value with a fractional count can leave anything below it) and realized P&L is
+   * credited - exposure. The floored-off remainder stays with the exchange: it is credited to
+   * the house maker as realized income, so every account's invariant and the overall
+   * cash + fees + open interest x $1 = deposits stay exact.
+   */
   private settle(market: Market, now: EpochMs): void {
     const result: MarketResult = market.result;
+    const yesValue = market.settlementValue ?? (result === 'yes' ? ONE_DOLLAR : 0);
+    const roundingBefore = this.settlementRounding;
     market.status = 'finalized';
     market.settledMs = now;
     market.updatedMs = now;
     for (const account of this.accounts.values()) {
       const position = account.positions.get(market.ticker);
       if (!position) continue;
-      const isWinner =
-        (position.position > 0 && result === 'yes') || (position.position < 0 && result === 'no');
-      const held = Math.abs(position.position);
-      const revenue = isWinner ? held * MICROS_PER_CENTI_PAYOUT : 0;
+      const yesCount = Math.max(0, position.position);
+      const noCount = Math.max(0, -position.position);
+      const payout = notional(yesValue, yesCount) + notional(ONE_DOLLAR - yesValue, noCount);
+      const revenue = floorToCashGrid(payout);
+      this.settlementRounding += payout - revenue;
       account.cash += revenue;
       account.realizedTotal += revenue - position.exposure;
       position.realizedPnl += revenue - position.exposure;
@@ -882,15 +972,16 @@ export class Engine {
       const settlement: Settlement = {
         ticker: market.ticker,
         eventTicker: market.eventTicker,
-        marketResult: result === 'yes' ? 'yes' : 'no',
-        yesCount: Math.max(0, position.position),
+        marketResult: result === 'yes' || result === 'scalar' ? result : 'no',
+        yesCount,
         yesTotalCost: position.position > 0 ? position.exposure : 0,
-        noCount: Math.max(0, -position.position),
+        noCount,
         noTotalCost: position.position < 0 ? position.exposure : 0,
-        revenueCents: isWinner ? held : 0,
+        revenueCents: Math.floor(revenue / MICROS_PER_CENT),
+        revenue,
         settledMs: now,
         feeCost: position.feesPaid,
-        valueCents: result === 'yes' ? 100 : 0,
+        valueCents: Math.floor(yesValue / MICROS_PER_CENT),
         seq: this.seq,
       };
       if (!account.isHouse) account.settlements.push(settlement);
@@ -901,6 +992,15 @@ export class Engine {
       account.updatedMs = now;
       this.emit({ kind: 'position', userId: account.userId, market, position, tsMs: now });
       account.positions.delete(market.ticker);
+      // Closing cancelled every resting order, so this releases nothing; it keeps the rule
+      // "re-derive on every position change" without exceptions.
+      this.reserveResting(account, market.ticker);
+    }
+    const kept = this.settlementRounding - roundingBefore;
+    const exchange = this.accounts.get(this.houseMakerId);
+    if (exchange && kept > 0) {
+      exchange.cash += kept;
+      exchange.realizedTotal += kept;
     }
     market.openInterest = 0;
     this.emit({ kind: 'lifecycle', market, eventType: 'settled', tsMs: now });
@@ -969,6 +1069,16 @@ export class Engine {
       }
     }
     if (changed) this.emit({ kind: 'ticker', market, tsMs: now });
+  }
+
+  /**
+   * What settlements floored off payouts to keep balances on the $0.0001 grid, in total. Zero
+   * unless a market settled at a scalar value with fractional counts. The exchange keeps it: it
+   * went to the house maker's cash (as realized income), so over all accounts
+   *   sum(cash) + sum(fees) + open interest x $1 = sum(deposits)  stays exact.
+   */
+  settlementRoundingTotal(): Micros {
+    return this.settlementRounding;
   }
 
   /** The total cash owed to traders if every open contract were paid out (for invariant checks). */

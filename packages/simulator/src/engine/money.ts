@@ -53,7 +53,38 @@ export function nextGridPrice(
   return isOnGrid(next, ranges) ? next : null;
 }
 
-const FEE_UNIT: Micros = 100; // fees are rounded up to $0.0001
+/**
+ * Kalshi keeps a direct member's balance on a $0.0001 grid (docs/kalshi-protocol.md §6 item 6):
+ * trade fees are rounded up to it, and a rounding fee takes whatever a fill would leave below it.
+ */
+export const CASH_GRID: Micros = 100;
+const FEE_UNIT: Micros = CASH_GRID; // fees are rounded up to $0.0001
+
+/** True when `amount` is a whole number of $0.0001. */
+export function isOnCashGrid(amount: Micros): boolean {
+  return Number.isSafeInteger(amount) && amount % CASH_GRID === 0;
+}
+
+/** The largest multiple of $0.0001 not above `amount` (towards minus infinity, also for negatives). */
+export function floorToCashGrid(amount: Micros): Micros {
+  const below = ((amount % CASH_GRID) + CASH_GRID) % CASH_GRID;
+  return amount - below;
+}
+
+/** The smallest multiple of $0.0001 not below `amount`. */
+export function ceilToCashGrid(amount: Micros): Micros {
+  const below = ((amount % CASH_GRID) + CASH_GRID) % CASH_GRID;
+  return below === 0 ? amount : amount - below + CASH_GRID;
+}
+
+/**
+ * The rounding fee of one fill: the smallest non-negative amount that, taken on top of a cash
+ * change of `cashChange` (proceeds - cost - trade fee), leaves a whole number of $0.0001. The
+ * account's cash change is thereby rounded down onto the grid, never up.
+ */
+export function roundingFee(cashChange: Micros): Micros {
+  return cashChange - floorToCashGrid(cashChange);
+}
 const TAKER_NUMERATOR = 7n; // 0.07 = 7 / 100
 const MAKER_NUMERATOR = 7n; // 0.0175 = 7 / 400
 const MAKER_EXTRA_DIVISOR = 4n;

@@ -19,7 +19,8 @@ export interface PriceRange {
 
 export type BookSide = 'bid' | 'ask';
 export type MarketStatus = 'initialized' | 'active' | 'inactive' | 'closed' | 'determined' | 'finalized';
-export type MarketResult = '' | 'yes' | 'no';
+/** 'scalar': settled at `settlementValue` per YES contract (and $1 minus that per NO). */
+export type MarketResult = '' | 'yes' | 'no' | 'scalar';
 export type TimeInForce = 'fill_or_kill' | 'good_till_canceled' | 'immediate_or_cancel';
 export type SelfTradePrevention = 'taker_at_cross' | 'maker';
 export type OrderStatus = 'resting' | 'canceled' | 'executed';
@@ -123,7 +124,11 @@ export interface Order {
   makerFillCost: Micros;
   takerFees: Micros;
   makerFees: Micros;
-  /** Cash held back for the opening part of the resting quantity. */
+  /**
+   * Cash held back for the opening part of the resting quantity, exact (not on the $0.0001
+   * grid): notional(side price, remaining - the closing capacity this order is given). Zero
+   * once the order stops resting.
+   */
   reserved: Micros;
   /** Global arrival number: time priority and list ordering. */
   seq: number;
@@ -174,16 +179,18 @@ export interface Position {
 export interface Settlement {
   ticker: string;
   eventTicker: string;
-  marketResult: 'yes' | 'no';
+  marketResult: 'yes' | 'no' | 'scalar';
   yesCount: Centis;
   yesTotalCost: Micros;
   noCount: Centis;
   noTotalCost: Micros;
-  /** Integer cents credited (Kalshi keeps this field in cents). */
+  /** Integer cents credited, truncated (Kalshi keeps this field in cents). */
   revenueCents: number;
+  /** What was credited: the payout floored to $0.0001. */
+  revenue: Micros;
   settledMs: EpochMs;
   feeCost: Micros;
-  /** Payout of one YES contract in cents. */
+  /** Payout of one YES contract in cents (truncated for a scalar value). */
   valueCents: number;
   seq: number;
 }
@@ -191,8 +198,12 @@ export interface Settlement {
 export interface Account {
   userId: string;
   isHouse: boolean;
-  /** Cash including what is reserved for resting orders. */
+  /** Cash including what is reserved for resting orders. Always a whole number of $0.0001. */
   cash: Micros;
+  /**
+   * Sum of the exact reservations of the account's resting orders (Order.reserved). What the
+   * balance holds back is this rounded up to $0.0001 (Engine.reservedOnGrid).
+   */
   reserved: Micros;
   deposits: Micros;
   positions: Map<string, Position>;

@@ -1,7 +1,7 @@
 /**
  * Kalshi's request signing, verified the way the exchange does it: RSA-PSS with SHA-256,
  * MGF1-SHA-256 and a 32-byte salt, over `timestamp_ms + METHOD + path` (path from the host
- * root, query excluded). The four 401 bodies are the recorded ones (KALSHI-API.md §2.4).
+ * root, query excluded). The four 401 bodies are the recorded ones (docs/kalshi-protocol.md §2.4).
  */
 import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto';
 

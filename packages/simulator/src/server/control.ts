@@ -10,6 +10,7 @@ import { generateKeyPair, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FixedPointError, parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
 import type { Engine } from '../engine/engine.js';
+import { isOnCashGrid } from '../engine/money.js';
 import type { BookSide, EngineResult, SelfTradePrevention, TimeInForce } from '../engine/types.js';
 import type { KeyRegistry } from './auth.js';
 import { fromEngineError } from './errors.js';
@@ -20,7 +21,17 @@ import {
   type RateLimiter,
 } from './rate-limit.js';
 import type { Faults } from './rest.js';
-import { balanceJson, count2, createOrderJson, marketJson, marketPositionJson, rfc3339 } from './wire.js';
+import {
+  balanceJson,
+  count2,
+  createOrderJson,
+  marketJson,
+  marketPositionJson,
+  money6,
+  orderJson,
+  price4,
+  rfc3339,
+} from './wire.js';
 import type { ConnectionInfo, WsHub } from './ws-hub.js';
 
 export class ControlError extends Error {
@@ -66,6 +77,62 @@ export interface PlaceOrderArgs {
   reduceOnly?: boolean;
 }
 
+/** One market of an account (control `getAccount`). Money: 6-dp dollar strings; counts: 2 dp. */
+export interface MarketState {
+  ticker: string;
+  /** Signed: > 0 YES, < 0 NO. */
+  position: string;
+  exposure: string;
+  realizedPnl: string;
+  feesPaid: string;
+  positionFeeCost: string;
+  totalTraded: string;
+  volume: string;
+  /** Sum of the exact reservations of this market's resting orders. */
+  reserved: string;
+}
+
+/** One resting order of an account with what it holds back (control `getAccount`). */
+export interface RestingOrderState {
+  orderId: string;
+  clientOrderId: string;
+  ticker: string;
+  side: BookSide;
+  /** YES price, 4 dp. */
+  price: string;
+  remaining: string;
+  createdMs: number;
+  /** Exact: notional(side price, the part that does not close the held position). */
+  reserved: string;
+  /** Kalshi's Order JSON, as GET /portfolio/orders shows it. */
+  order: Record<string, unknown>;
+}
+
+export interface AccountState {
+  /** GET /portfolio/balance. */
+  balance: Record<string, unknown>;
+  /** GET /portfolio/positions market_positions. */
+  positions: Record<string, unknown>[];
+  /** How many orders rest (the length of `resting`). */
+  restingOrders: number;
+  userId: string;
+  /** Everything the account holds, reserved included. cash = available + reserved, exactly. */
+  cash: string;
+  /** What the balance holds back: reservedExact rounded up to $0.0001. */
+  reserved: string;
+  /** Sum of the resting orders' exact reservations. */
+  reservedExact: string;
+  /** cash - reserved; the same amount as balance.balance_dollars. */
+  available: string;
+  deposits: string;
+  realizedPnl: string;
+  feesPaid: string;
+  /** Markets with a position or a resting order, by ticker. */
+  markets: MarketState[];
+  /** By ticker, then bids before asks, each in reservation priority. */
+  resting: RestingOrderState[];
+}
+
 function money(text: unknown, what: string): number {
   try {
     return parseDollars(text);
@@ -82,6 +149,17 @@ function contracts(text: unknown, what: string): number {
     if (e instanceof FixedPointError) throw new ControlError(400, 'bad_request', `${what}: ${e.message}`);
     throw e;
   }
+}
+
+/** Validates a control `result` (+ `settlementValue` for scalar); returns the value in micros. */
+function resultValue(result: unknown, settlementValue: unknown): number | undefined {
+  if (result === undefined) return undefined;
+  if (result !== 'yes' && result !== 'no' && result !== 'scalar')
+    throw new ControlError(400, 'bad_request', 'result must be yes, no or scalar');
+  if (result !== 'scalar') return undefined;
+  if (settlementValue === undefined)
+    throw new ControlError(400, 'bad_request', 'a scalar result needs settlementValue');
+  return money(settlementValue, 'settlementValue');
 }
 
 function check<T>(result: EngineResult<T>): T {
@@ -120,9 +198,10 @@ export class SimulatorControl {
   // ---------------------------------------------------------------- accounts
 
   createAccount(args: { balance?: string } = {}): { userId: string } {
-    const account = this.deps.engine.createAccount({
-      cash: args.balance === undefined ? 0 : money(args.balance, 'balance'),
-    });
+    const cash = args.balance === undefined ? 0 : money(args.balance, 'balance');
+    if (!isOnCashGrid(cash))
+      throw new ControlError(400, 'bad_request', 'balance: must be a multiple of 0.0001');
+    const account = this.deps.engine.createAccount({ cash });
     return { userId: account.userId };
   }
 
@@ -153,18 +232,71 @@ export class SimulatorControl {
     return balanceJson(this.deps.engine, account);
   }
 
-  getAccount(args: { userId: string }): {
-    balance: Record<string, unknown>;
-    positions: Record<string, unknown>[];
-    restingOrders: number;
-  } {
-    this.deps.engine.tick();
-    const account = this.deps.engine.getAccount(args.userId);
+  /**
+   * An account's exact numbers, for tests. Kalshi's own views (`balance`, `positions`) plus the
+   * simulator's books to the micro-dollar: `cash = available + reserved` exactly, where
+   * `reserved` is `reservedExact` (the sum of the resting orders' reservations) rounded up to
+   * $0.0001 and `available` is what `balance_dollars` shows. Money as 6-decimal dollar strings,
+   * counts as 2-decimal strings; `markets` and `resting` are in a fixed order (ticker; then book
+   * side bid before ask and reservation priority).
+   */
+  getAccount(args: { userId: string }): AccountState {
+    const { engine } = this.deps;
+    engine.tick();
+    const account = engine.getAccount(args.userId);
     if (!account) throw new ControlError(404, 'not_found', 'unknown user');
+    const resting: RestingOrderState[] = [];
+    const reservedByMarket = new Map<string, number>();
+    const tickers = new Set(account.positions.keys());
+    // ordersById, not orders: house accounts keep only their live orders there.
+    for (const o of account.ordersById.values()) if (o.status === 'resting') tickers.add(o.ticker);
+    const sorted = [...tickers].sort();
+    for (const ticker of sorted) {
+      for (const side of ['bid', 'ask'] as const) {
+        for (const o of engine.restingInPriority(account, ticker, side)) {
+          reservedByMarket.set(ticker, (reservedByMarket.get(ticker) ?? 0) + o.reserved);
+          resting.push({
+            orderId: o.orderId,
+            clientOrderId: o.clientOrderId,
+            ticker,
+            side,
+            price: price4(o.price),
+            remaining: count2(o.remaining),
+            createdMs: o.createdMs,
+            reserved: money6(o.reserved),
+            order: orderJson(o),
+          });
+        }
+      }
+    }
+    const markets: MarketState[] = sorted.map((ticker) => {
+      const p = account.positions.get(ticker);
+      return {
+        ticker,
+        position: count2(p?.position ?? 0),
+        exposure: money6(p?.exposure ?? 0),
+        realizedPnl: money6(p?.realizedPnl ?? 0),
+        feesPaid: money6(p?.feesPaid ?? 0),
+        positionFeeCost: money6(p?.positionFeeCost ?? 0),
+        totalTraded: money6(p?.totalTraded ?? 0),
+        volume: count2(p?.volume ?? 0),
+        reserved: money6(reservedByMarket.get(ticker) ?? 0),
+      };
+    });
     return {
-      balance: balanceJson(this.deps.engine, account),
+      balance: balanceJson(engine, account),
       positions: [...account.positions.values()].map(marketPositionJson),
-      restingOrders: account.orders.filter((o) => o.status === 'resting').length,
+      restingOrders: resting.length,
+      userId: account.userId,
+      cash: money6(account.cash),
+      reserved: money6(engine.reservedOnGrid(account)),
+      reservedExact: money6(account.reserved),
+      available: money6(engine.availableCash(account)),
+      deposits: money6(account.deposits),
+      realizedPnl: money6(account.realizedTotal),
+      feesPaid: money6(account.feesTotal),
+      markets,
+      resting,
     };
   }
 
@@ -290,17 +422,34 @@ export class SimulatorControl {
     return marketJson(this.deps.engine, check(this.deps.engine.closeMarket(args.ticker)));
   }
 
-  determineMarket(args: { ticker: string; result: 'yes' | 'no' }): Record<string, unknown> {
-    if (args.result !== 'yes' && args.result !== 'no')
-      throw new ControlError(400, 'bad_request', 'result must be yes or no');
+  /** `result` yes / no, or scalar with `settlementValue` (YES payout, "0.4537"). */
+  determineMarket(args: {
+    ticker: string;
+    result: 'yes' | 'no' | 'scalar';
+    settlementValue?: string;
+  }): Record<string, unknown> {
+    if ((args.result as unknown) === undefined)
+      throw new ControlError(400, 'bad_request', 'result must be yes, no or scalar');
+    const value = resultValue(args.result, args.settlementValue);
     this.deps.engine.tick();
-    return marketJson(this.deps.engine, check(this.deps.engine.determineMarket(args.ticker, args.result)));
+    return marketJson(
+      this.deps.engine,
+      check(this.deps.engine.determineMarket(args.ticker, args.result, value)),
+    );
   }
 
   /** Settle now; determines first when `result` is given and the market is not yet determined. */
-  settleMarket(args: { ticker: string; result?: 'yes' | 'no' }): Record<string, unknown> {
+  settleMarket(args: {
+    ticker: string;
+    result?: 'yes' | 'no' | 'scalar';
+    settlementValue?: string;
+  }): Record<string, unknown> {
+    const value = resultValue(args.result, args.settlementValue);
     this.deps.engine.tick();
-    return marketJson(this.deps.engine, check(this.deps.engine.settleMarket(args.ticker, args.result)));
+    return marketJson(
+      this.deps.engine,
+      check(this.deps.engine.settleMarket(args.ticker, args.result, value)),
+    );
   }
 
   // ---------------------------------------------------------------- clock

@@ -1,5 +1,5 @@
 /**
- * Kalshi's error bodies, in the four shapes seen on the wire (KALSHI-API.md §3.1):
+ * Kalshi's error bodies, in the four shapes seen on the wire (docs/kalshi-protocol.md §3.1):
  * nested {"error":{code,message,details?}}, flat JSON-decode errors, bare {"msg"} for query
  * validation, and {"error": "too many requests"} for 429. The `service` field was removed
  * from error bodies on Aug 6 2026, so it is not emitted.

@@ -1,6 +1,6 @@
 /**
  * Token buckets per API key (or per client address on public endpoints), one for reads and
- * one for writes, as Kalshi meters them (KALSHI-API.md §3.2). Default cost 10 tokens.
+ * one for writes, as Kalshi meters them (docs/kalshi-protocol.md §3.2). Default cost 10 tokens.
  */
 export interface BucketConfig {
   /** Tokens added per second. */

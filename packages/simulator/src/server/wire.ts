@@ -1,12 +1,12 @@
 /**
  * Engine objects -> Kalshi's JSON, field for field as recorded on the demo exchange
- * (fixtures/kalshi-spec/recorded-demo-2026-06, copied from shared/kalshi-spec): prices as 4-dp dollar strings, portfolio
- * money as 6-dp strings, counts as 2-dp strings, the few integer-cent fields in cents, and
- * each timestamp in the format Kalshi uses for that field.
+ * (fixtures/kalshi-spec/recorded-demo-2026-06, docs/kalshi-protocol.md §4.1): prices as 4-dp
+ * dollar strings, portfolio money as 6-dp strings, counts as 2-dp strings, the few integer-cent
+ * fields in cents, and each timestamp in the format Kalshi uses for that field.
  */
-import { formatCount, formatDollars, notional } from '@kalshi-desk/kalshi/protocol';
+import { formatCount, formatDollars, microsToCentsTruncated, notional } from '@kalshi-desk/kalshi/protocol';
 import type { Engine } from '../engine/engine.js';
-import { ONE_DOLLAR } from '../engine/money.js';
+import { floorToCashGrid, ONE_DOLLAR } from '../engine/money.js';
 import type {
   Account,
   CancelOrderResult,
@@ -86,8 +86,7 @@ export function marketJson(engine: Engine, m: Market): Json {
     exchange_index: 0,
     expected_expiration_time: rfc3339(m.expectedExpirationMs),
     expiration_time: rfc3339(m.latestExpirationMs),
-    expiration_value:
-      m.status === 'determined' || m.status === 'finalized' ? (m.result === 'yes' ? 'Yes' : 'No') : '',
+    expiration_value: expirationValue(m),
     last_price_dollars: price4(m.lastPrice),
     latest_expiration_time: rfc3339(m.latestExpirationMs),
     liquidity_dollars: '0.0000',
@@ -131,6 +130,13 @@ export function marketJson(engine: Engine, m: Market): Json {
   if (m.settlementValue !== null) json.settlement_value_dollars = price4(m.settlementValue);
   if (m.settledMs !== null) json.settlement_ts = rfc3339(m.settledMs);
   return json;
+}
+
+/** "Yes" / "No" once determined; a scalar result shows its settlement value (a guess: unrecorded). */
+function expirationValue(m: Market): string {
+  if (m.status !== 'determined' && m.status !== 'finalized') return '';
+  if (m.result === 'scalar') return price4(m.settlementValue ?? 0);
+  return m.result === 'yes' ? 'Yes' : 'No';
 }
 
 export function eventJson(engine: Engine, e: EventData, withMarkets: boolean): Json {
@@ -214,9 +220,14 @@ export function tradeJson(t: Trade): Json {
   };
 }
 
+/**
+ * `balance_dollars` is the available cash: cash minus the reservation of the resting orders
+ * rounded up to $0.0001 (Engine.availableCash). Cash is kept on that grid, so it is exact; the
+ * floor only guards against an off-grid value. `balance` is the same in cents, truncated.
+ */
 export function balanceJson(engine: Engine, account: Account): Json {
-  const available = account.cash - account.reserved;
-  const truncated4 = Math.trunc(available / 100) * 100;
+  const available = engine.availableCash(account);
+  const onGrid = floorToCashGrid(available);
   let value = 0; // positions at the last trade price (YES) or its complement (NO), in micro-dollars
   for (const p of account.positions.values()) {
     const m = engine.getMarket(p.ticker);
@@ -225,10 +236,10 @@ export function balanceJson(engine: Engine, account: Account): Json {
     value += notional(mark, Math.abs(p.position));
   }
   return {
-    balance: Math.trunc(available / 10_000),
-    balance_breakdown: [{ balance: price4(truncated4), exchange_index: 0 }],
-    balance_dollars: price4(truncated4),
-    portfolio_value: Math.trunc(value / 10_000),
+    balance: microsToCentsTruncated(available),
+    balance_breakdown: [{ balance: price4(onGrid), exchange_index: 0 }],
+    balance_dollars: price4(onGrid),
+    portfolio_value: microsToCentsTruncated(value),
     updated_ts: unixSeconds(account.updatedMs),
   };
 }
