@@ -1,5 +1,5 @@
 /**
- * The server's configuration: the ONLY place that reads process.env (STYLE.md). Parsed once
+ * The server's configuration: the ONLY place that reads process.env (ARCHITECTURE.md). Parsed once
  * with zod; everything else receives the typed Config.
  */
 import { createHash, randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-/** Time comes from an injected clock (DESIGN.md invariant), so tests never wait. */
+/** Time comes from an injected clock (docs/design.md §2 invariants), so tests never wait. */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;

@@ -1,4 +1,4 @@
-/** Account-level endpoints used to size the client-side rate limiter (KALSHI-API.md §3.2). */
+/** Account-level endpoints used to size the client-side rate limiter (docs/kalshi-protocol.md §3.2). */
 import { z } from 'zod';
 
 const bucketSchema = z.object({ refill_rate: z.number(), bucket_capacity: z.number() });

@@ -1,5 +1,5 @@
 /**
- * Kalshi's error bodies. The wire uses four shapes (KALSHI-API.md §3.1): nested
+ * Kalshi's error bodies. The wire uses four shapes (docs/kalshi-protocol.md §3.1): nested
  * {"error":{code,message,details?}}, flat {code,message,details}, bare {"msg"} for query
  * validation, and {"error":"too many requests"} for 429.
  */

@@ -1,4 +1,4 @@
-/** Market data: markets, order book, trades, events, series, exchange status (KALSHI-API.md §5.2). */
+/** Markets, order book, trades, events, series, exchange status (docs/kalshi-protocol.md §5.2). */
 import { z } from 'zod';
 import {
   bookSideSchema,

@@ -1,4 +1,4 @@
-/** V2 order entry: POST / DELETE /portfolio/events/orders (KALSHI-API.md §5.1). */
+/** V2 order entry: POST / DELETE /portfolio/events/orders (docs/kalshi-protocol.md §5.1). */
 import { z } from 'zod';
 import { selfTradePreventionTypeSchema } from './portfolio.js';
 import {

@@ -1,4 +1,4 @@
-/** Portfolio payloads: balance, positions, fills, orders, settlements (KALSHI-API.md §5.1). */
+/** Portfolio payloads: balance, positions, fills, orders, settlements (docs/kalshi-protocol.md §5.1). */
 import { z } from 'zod';
 import {
   bookSideSchema,

@@ -34,7 +34,7 @@ export type BookSide = z.infer<typeof bookSideSchema>;
 /** Pagination cursor: the last page carries "" (recorded); docs say null; absent is tolerated too. */
 export const cursorSchema = z.string().nullish();
 
-/** Unix seconds or milliseconds, depending on the field (see KALSHI-API.md §4.3). */
+/** Unix seconds or milliseconds, depending on the field (see docs/kalshi-protocol.md §4.3). */
 export const unixTimeSchema = z.number().int();
 
 /** A `[price_dollars, count_fp]` order-book level. */

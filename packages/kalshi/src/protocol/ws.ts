@@ -1,5 +1,5 @@
 /**
- * WebSocket v2 frames (KALSHI-API.md §7): commands {id, cmd, params}, replies echoing the
+ * WebSocket v2 frames (docs/kalshi-protocol.md §7): commands {id, cmd, params}, replies echoing the
  * command id, and data messages {type, sid, seq?, msg}.
  */
 import { z } from 'zod';
@@ -117,7 +117,7 @@ export const wsUnsubscribedReplySchema = z.object({
 });
 export type WsUnsubscribedReply = z.infer<typeof wsUnsubscribedReplySchema>;
 
-/** Error codes 1-28 (KALSHI-API.md §7.3), e.g. 8 unknown channel, 16 market not found. */
+/** Error codes 1-28 (docs/kalshi-protocol.md §7.3), e.g. 8 unknown channel, 16 market not found. */
 export const wsErrorReplySchema = z.object({
   type: z.literal('error'),
   id: z.number().int().optional(),

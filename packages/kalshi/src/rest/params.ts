@@ -1,4 +1,4 @@
-/** Query parameters, named exactly as Kalshi names them (KALSHI-API.md §5). */
+/** Query parameters, named exactly as Kalshi names them (docs/kalshi-protocol.md §5). */
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 
 export interface PageParams {

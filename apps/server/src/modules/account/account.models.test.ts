@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Fill, Order, Settlement } from '@kalshi-desk/kalshi/protocol';
 import { deriveUserId, normalizePem, toFill, toOrder, toSettlement } from './account.models.js';
 
-// Recorded on Kalshi's demo (KALSHI-API.md §5.1, REC fills__after_taker / portfolio__orders_list).
+// Recorded on Kalshi's demo (docs/kalshi-protocol.md §5.1, REC fills__after_taker / portfolio__orders_list).
 const recordedFill: Fill = {
   action: 'buy',
   book_side: 'bid',
@@ -49,7 +49,7 @@ const recordedOrder: Order = {
   yes_price_dollars: '0.9900',
 };
 
-// The schema-conformant example of KALSHI-API.md §5.1 (settlements were only recorded empty).
+// The schema-conformant example of docs/kalshi-protocol.md §5.1 (settlements were only recorded empty).
 const settlement: Settlement = {
   ticker: 'KXHIGHNY-26NOV24-T60',
   exchange_index: 0,

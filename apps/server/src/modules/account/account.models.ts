@@ -99,7 +99,7 @@ export function toOrder(order: KalshiOrder): Order {
 export function toSettlement(settlement: KalshiSettlement): Settlement {
   const cost =
     parseDollars(settlement.yes_total_cost_dollars) + parseDollars(settlement.no_total_cost_dollars);
-  // `revenue` is still integer cents on the wire (KALSHI-API.md §4.1).
+  // `revenue` is still integer cents on the wire (docs/kalshi-protocol.md §4.1).
   const revenue = centsToMicros(settlement.revenue);
   const fees = parseDollars(settlement.fee_cost);
   return {

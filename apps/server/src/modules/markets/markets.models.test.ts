@@ -11,7 +11,7 @@ import {
   toOrderBook,
 } from './markets.models.js';
 
-// Shaped after the recorded market (KALSHI-API.md §5.2, REC markets__single).
+// Shaped after the recorded market (docs/kalshi-protocol.md §5.2, REC markets__single).
 const market: Market = {
   ticker: 'KXWTA-26JUN11-LEP',
   event_ticker: 'KXWTA-26JUN11',

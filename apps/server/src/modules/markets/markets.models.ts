@@ -25,7 +25,7 @@ const cents = (micros: number): number => micros / 10_000;
 const contracts = (centi: number): number => centi / 100;
 
 /**
- * Kalshi's empty-book conventions (KALSHI-API.md §5.2): no bids -> yes_bid "0.0000", no asks
+ * Kalshi's empty-book conventions (docs/kalshi-protocol.md §5.2): no bids -> yes_bid "0.0000", no asks
  * -> yes_ask "1.0000"; no trade yet -> last price "0.0000". Those become null.
  */
 export function quoteCents(
@@ -131,7 +131,7 @@ export function toTickerEvent(message: TickerMessage['msg'], atMs: number) {
 
 /**
  * Kalshi's status FILTER vocabulary against the object statuses it stands for
- * (KALSHI-API.md §5.2: the two differ).
+ * (docs/kalshi-protocol.md §5.2: the two differ).
  */
 const STATUS_FILTER: Record<NonNullable<MarketListQuery['status']>, readonly string[]> = {
   unopened: ['initialized', 'unopened'],

@@ -48,7 +48,7 @@ export class MarketsUsecases {
   private readonly listPending = new Map<string, Promise<CatalogEntry[]>>();
 
   constructor(private readonly options: MarketsUsecasesOptions) {
-    // Public market data needs no key (KALSHI-API.md §2.4).
+    // Public market data needs no key (docs/kalshi-protocol.md §2.4).
     this.rest = options.exchange.rest();
   }
 
