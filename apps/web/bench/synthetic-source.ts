@@ -73,7 +73,9 @@ export function syntheticEventSource({
     let timer: ReturnType<typeof setInterval> | null = null;
     const emit = (type: string, data: unknown) => {
       sent += type === 'position_update' ? 1 : 0;
-      target.dispatchEvent(new MessageEvent(type, { data: JSON.stringify(data), lastEventId: String(sent) }));
+      // As our server sends it: a default message whose JSON is `{type, ...payload}`.
+      const message = JSON.stringify({ type, ...(data as object) });
+      target.dispatchEvent(new MessageEvent('message', { data: message, lastEventId: String(sent) }));
     };
     setTimeout(() => {
       target.readyState = 1;

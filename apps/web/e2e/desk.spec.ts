@@ -1,26 +1,69 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { formatContracts, formatDollars } from '../src/lib/format';
-import { card, connectDemo, connectDemoUntil, control, instrument, serverPositions, shoot } from './stack';
+import {
+  card,
+  connectDemo,
+  connectDemoUntil,
+  control,
+  instrument,
+  serverPositions,
+  shoot,
+  watchProblems,
+  type PageProblems,
+} from './stack';
 
 test.describe.configure({ mode: 'serial' });
 
-const pageProblems: string[] = [];
+let problems: PageProblems;
 
 test.beforeEach(async ({ page }) => {
-  pageProblems.length = 0;
-  page.on('pageerror', (error) => pageProblems.push(`uncaught: ${error.message}`));
-  page.on('console', (message) => {
-    // 401s on purpose (the session probe when signed out, refused keys) are expected noise.
-    if (message.type() === 'error' && !/status of 40[01]|status of 503/.test(message.text()))
-      pageProblems.push(message.text());
-  });
+  problems = watchProblems(page);
   await instrument(page);
 });
 
 test.afterEach(() => {
-  // Uncaught exceptions, CSP violations and failed contract parses all show up here.
-  expect(pageProblems).toEqual([]);
+  // Uncaught exceptions, CSP violations, failed contract parses and failed requests all show up here.
+  expect(problems.seen).toEqual([]);
+});
+
+test('a first visit, the demo connect, the markets and the portfolio fail no request and log no error', async ({
+  page,
+}) => {
+  const probe = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/account/session');
+  await page.goto('/');
+  // Signed out is an answer, not a failure (it used to be a 401 that Chromium logged as an error).
+  const signedOut = await probe;
+  expect(signedOut.status()).toBe(200);
+  expect(await signedOut.json()).toEqual({ authenticated: false });
+  await expect(page.getByRole('button', { name: 'Use the demo account' })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  expect(problems.seen, 'the landing page, signed out').toEqual([]);
+
+  await page.getByRole('button', { name: 'Use the demo account' }).click();
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
+  await expect(page.getByTestId('position-card').first()).toBeVisible();
+  expect(problems.seen, 'the demo connect').toEqual([]);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Markets' }).click();
+  await expect(page).toHaveURL(/#\/markets$/);
+  await expect(page.getByTestId('market-card').first()).toBeVisible();
+  expect(problems.seen, 'the markets page').toEqual([]);
+
+  const equity = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/account/equity');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Portfolio' }).click();
+  await expect(page).toHaveURL(/#\/portfolio$/);
+  await expect(page.getByRole('heading', { name: 'Portfolio' })).toBeVisible();
+  await expect(page.getByTestId('fill-row').first()).toBeVisible();
+  await equity;
+  expect(problems.seen, 'the portfolio page').toEqual([]);
+
+  // A signed-in first load (the probe with a cookie) is clean too.
+  const signedInProbe = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/account/session');
+  await page.reload();
+  expect(await (await signedInProbe).json()).toMatchObject({ authenticated: true });
+  await expect(page.getByTestId('fill-row').first()).toBeVisible();
+  expect(problems.seen, 'the portfolio page, reloaded').toEqual([]);
 });
 
 test('connecting the demo account shows the same positions as GET /account/positions', async ({ page }) => {
@@ -143,6 +186,33 @@ test('markets: held ones carry a badge, a market shows its live order book, an e
   await shoot(page, 'event-1440x900');
 });
 
+test('a resting order appears live with the money it holds, and leaves when cancelled', async ({ page }) => {
+  await connectDemo(page);
+  const positions = await serverPositions(page);
+  const target = positions.find((p) => p.market_status === 'active');
+  if (!target) throw new Error('the demo account holds no active market');
+  const connections = (await control('connections')) as { userId: string | null }[];
+  const userId = connections.find((c) => c.userId !== null)?.userId;
+  if (!userId) throw new Error('the server holds no account connection');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Portfolio' }).click();
+  await expect(page.getByRole('heading', { name: 'Portfolio' })).toBeVisible();
+  // 100 YES at $0.01, far below the book: it rests and holds exactly $1.00.
+  const placed = (await control('placeOrder', {
+    userId,
+    ticker: target.ticker,
+    side: 'bid',
+    price: '0.0100',
+    count: '100.00',
+  })) as { order_id: string };
+  const row = page.locator(`[data-testid="resting-order-row"][data-order-id="${placed.order_id}"]`);
+  await expect(row).toBeVisible({ timeout: 2_000 });
+  await expect(row).toContainText('$1.00');
+  await expect(row).toContainText(target.ticker);
+  await expect(page.getByTestId('reserved-for-orders')).not.toHaveText('$0.00');
+  await control('cancelOrder', { userId, orderId: placed.order_id });
+  await expect(row).toHaveCount(0, { timeout: 2_000 });
+});
+
 test('a settlement removes the card', async ({ page }) => {
   await connectDemo(page);
   const positions = await serverPositions(page);
@@ -171,6 +241,11 @@ test('when the upstream connection drops the status shows reconnecting, then liv
 
 test('without SSE the page polls the REST endpoints, then returns to the stream', async ({ page }) => {
   // The stream is refused (as a proxy that cannot pass SSE would); REST still works.
+  problems.allow({
+    url: /\/api\/v1\/account\/sse\/positions$/,
+    status: 503,
+    because: 'this test answers the stream with 503 itself',
+  });
   await page.route('**/api/v1/account/sse/positions', (route) =>
     route.fulfill({ status: 503, body: 'no streams here' }),
   );
@@ -199,6 +274,15 @@ test('logout empties the panel and closes the stream', async ({ page }) => {
 });
 
 test('a bad key gives a readable error', async ({ page }) => {
+  // Refusing a key is what these answers are for: 400 for a PEM that cannot be read, 401 for
+  // a key the exchange does not know.
+  for (const status of [400, 401]) {
+    problems.allow({
+      url: /\/api\/v1\/account\/authenticate$/,
+      status,
+      because: 'the test submits keys that must be refused',
+    });
+  }
   await page.goto('/');
   await page.getByLabel('API key id').fill('not-a-real-key');
   await page.getByLabel('Private key (PEM)').fill('this is not a PEM file');

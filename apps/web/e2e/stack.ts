@@ -44,6 +44,53 @@ export async function instrument(page: Page): Promise<void> {
   });
 }
 
+/** A failure a test causes on purpose: an answer of `status` from a URL matching `url`. */
+export interface ExpectedFailure {
+  url: RegExp;
+  status: number;
+  /** Why the failure is inherent to what the test does (kept for the reader). */
+  because: string;
+}
+
+/**
+ * Everything that went wrong in the page: uncaught exceptions, console errors (CSP
+ * violations, failed contract parses, "Failed to load resource") and every HTTP answer of
+ * 400 or more, from the first request on. A test names the failures it causes on purpose
+ * with `allow`; anything else is a problem.
+ */
+export interface PageProblems {
+  /** The problems seen so far, one readable line each. */
+  readonly seen: string[];
+  allow(failure: ExpectedFailure): void;
+}
+
+export function watchProblems(page: Page): PageProblems {
+  const seen: string[] = [];
+  const allowed: ExpectedFailure[] = [];
+  const isAllowed = (url: string, status: number) =>
+    allowed.some((failure) => failure.status === status && failure.url.test(url));
+  page.on('pageerror', (error) => seen.push(`uncaught: ${error.message}`));
+  page.on('response', (response) => {
+    const status = response.status();
+    if (status >= 400 && !isAllowed(response.url(), status))
+      seen.push(`HTTP ${status}: ${response.request().method()} ${response.url()}`);
+  });
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    // Chromium logs every failed answer as a console error too, located at the resource's
+    // URL; one the test allowed is not a second problem.
+    const failed = /status of (\d{3})/.exec(message.text());
+    if (failed?.[1] !== undefined && isAllowed(message.location().url, Number(failed[1]))) return;
+    seen.push(`console: ${message.text()} (${message.location().url})`);
+  });
+  return {
+    seen,
+    allow: (failure) => {
+      allowed.push(failure);
+    },
+  };
+}
+
 export async function connectDemo(page: Page): Promise<void> {
   await connectDemoUntil(page, 'live');
 }

@@ -22,11 +22,23 @@ export const authenticateResponseSchema = z.object({
 });
 export type AuthenticateResponse = z.infer<typeof authenticateResponseSchema>;
 
-export const sessionInfoSchema = z.object({
+/**
+ * GET /account/session: the signed-in state as data, always 200. Being signed out is an
+ * answer, not a failure: a probe from the connect screen must not log a failed request.
+ * The signed-out branch carries nothing else, so it says nothing about whether an expired
+ * or forged cookie ever named a real user.
+ */
+export const signedInSessionSchema = z.object({
+  authenticated: z.literal(true),
   user_id: z.string(),
   key_id: z.string(),
   session_expires_at: isoTimeSchema,
 });
+export type SignedInSession = z.infer<typeof signedInSessionSchema>;
+export const sessionInfoSchema = z.discriminatedUnion('authenticated', [
+  signedInSessionSchema,
+  z.object({ authenticated: z.literal(false) }),
+]);
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
 export const positionSchema = z.object({
@@ -62,9 +74,17 @@ export const positionSchema = z.object({
 });
 export type Position = z.infer<typeof positionSchema>;
 
+/**
+ * Account value: `total_value = cash_balance + reserved_for_orders + positions_value`, i.e. what
+ * the account would hold if every resting order were cancelled. Placing, amending or cancelling
+ * an order without a fill moves money between `cash_balance` and `reserved_for_orders` only.
+ */
 export const portfolioSchema = z.object({
   total_value: dollarsSchema,
+  /** Available cash (Kalshi's balance): what new orders can use. */
   cash_balance: dollarsSchema,
+  /** Cash the exchange holds back for resting orders (still the trader's money). */
+  reserved_for_orders: dollarsSchema,
   positions_value: dollarsSchema,
   today_pnl: dollarsSchema,
   today_pnl_percent: z.number().finite(),
@@ -124,6 +144,23 @@ export const orderSchema = z.object({
 });
 export type Order = z.infer<typeof orderSchema>;
 
+/** A resting order of the account, as the live stream shows it. */
+export const restingOrderSchema = z.object({
+  order_id: z.string(),
+  ticker: z.string(),
+  /** Side the order buys: YES for a bid, NO for an ask (V2 orders are on the YES book). */
+  side: sideSchema,
+  book_side: z.enum(['bid', 'ask']),
+  /** Cents per contract on the order's own side (YES price for YES, NO price for NO). */
+  price: centsSchema,
+  yes_price: centsSchema,
+  remaining_count: contractsSchema,
+  /** Dollars this order holds back (0 for the part that closes a held position). */
+  reserved: dollarsSchema,
+  created_time: isoTimeSchema.nullable(),
+});
+export type RestingOrder = z.infer<typeof restingOrderSchema>;
+
 export const settlementSchema = z.object({
   ticker: z.string(),
   event_ticker: z.string(),
@@ -154,6 +191,7 @@ export const settlementsResponseSchema = z.object({
 export const equityPointSchema = z.object({
   at: isoTimeSchema,
   total_value: dollarsSchema,
+  /** Cash including what resting orders hold back (total_value = cash_balance + positions_value). */
   cash_balance: dollarsSchema,
   positions_value: dollarsSchema,
 });

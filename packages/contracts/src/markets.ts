@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { centsSchema, connectionStateSchema, contractsSchema, isoTimeSchema } from './common.js';
+import { parseStreamEvent } from './stream.js';
 
 /** Market statuses as Kalshi's objects carry them. */
 export const marketStatusSchema = z.string();
@@ -82,7 +83,13 @@ export const eventDetailSchema = z.object({
 export type EventDetail = z.infer<typeof eventDetailSchema>;
 export const eventDetailResponseSchema = z.object({ event: eventDetailSchema });
 
-/** Market stream (`GET /api/v1/markets/:ticker/sse`) event payloads. */
+/**
+ * Market stream (`GET /api/v1/markets/:ticker/sse`). Same wire format as the positions stream
+ * (see stream.ts): default SSE messages (no `event:` line), each with an `id:` and one `data:`
+ * line of JSON `{type, ...payload}`, e.g.
+ * `{"type":"orderbook","ticker":"KX-1","yes":[[45,100]],"no":[[53,80]],"as_of":"..."}` or
+ * `{"type":"connection_status","status":"live","detail":"watching KX-1"}`. Below: the payloads.
+ */
 export const marketTickerEventSchema = z.object({
   ticker: z.string(),
   yes_bid: centsSchema.nullable(),
@@ -92,10 +99,38 @@ export const marketTickerEventSchema = z.object({
   open_interest: contractsSchema,
   at: isoTimeSchema,
 });
+export type MarketTickerEvent = z.infer<typeof marketTickerEventSchema>;
+export const marketConnectionStatusEventSchema = z.object({
+  status: connectionStateSchema,
+  detail: z.string(),
+});
+export const marketErrorEventSchema = z.object({ message: z.string() });
 export const marketStreamEventSchemas = {
   orderbook: orderBookSchema,
   ticker: marketTickerEventSchema,
-  connection_status: z.object({ status: connectionStateSchema, detail: z.string() }),
-  error: z.object({ message: z.string() }),
+  connection_status: marketConnectionStatusEventSchema,
+  error: marketErrorEventSchema,
 } as const;
 export type MarketStreamEventType = keyof typeof marketStreamEventSchemas;
+
+/** One market stream event as our code handles it: its type and its payload. */
+export type MarketStreamEvent = {
+  [K in MarketStreamEventType]: { type: K; data: z.infer<(typeof marketStreamEventSchemas)[K]> };
+}[MarketStreamEventType];
+
+/** The JSON of one market stream message on the wire: `type` beside the payload's fields. */
+export const marketStreamMessageSchema = z.discriminatedUnion('type', [
+  orderBookSchema.extend({ type: z.literal('orderbook') }),
+  marketTickerEventSchema.extend({ type: z.literal('ticker') }),
+  marketConnectionStatusEventSchema.extend({ type: z.literal('connection_status') }),
+  marketErrorEventSchema.extend({ type: z.literal('error') }),
+]);
+export type MarketStreamMessage = z.infer<typeof marketStreamMessageSchema>;
+
+/**
+ * Parses one market stream message (the JSON of its `data:` line) into `{type, data}`; null
+ * for an unknown type, a ZodError when the JSON breaks the contract.
+ */
+export function parseMarketStreamEvent(json: unknown): MarketStreamEvent | null {
+  return parseStreamEvent(marketStreamEventSchemas, json);
+}

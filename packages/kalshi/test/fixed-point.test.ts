@@ -4,10 +4,12 @@ import {
   FixedPointError,
   centsToMicros,
   decimalsOf,
+  divideRounded,
   formatCount,
   formatDollars,
   formatDollarsAt,
   microsToCentsTruncated,
+  mulDivRound,
   notional,
   parseCount,
   parseDollars,
@@ -197,6 +199,48 @@ describe('fixed-point properties', () => {
         expect(formatDollarsAt(parseDollars(text), decimalsOf(text))).toBe(text);
       }),
       { seed: 20261124, numRuns: 2000 },
+    );
+  });
+});
+
+describe('mulDivRound / divideRounded (the one exact rounded division)', () => {
+  it('rounds half away from zero in every sign combination', () => {
+    expect(mulDivRound(5, 1, 2)).toBe(3);
+    expect(mulDivRound(-5, 1, 2)).toBe(-3);
+    expect(mulDivRound(5, 1, -2)).toBe(-3);
+    expect(mulDivRound(-5, -1, -2)).toBe(-3);
+    expect(divideRounded(4, 3)).toBe(1);
+    expect(divideRounded(-4, 3)).toBe(-1);
+    expect(divideRounded(7, 2)).toBe(4);
+  });
+
+  it('is exact where floating point is not (products beyond 2^53)', () => {
+    // 9e15 x 3 / 7 overflows a double's exact range; the BigInt path does not.
+    expect(mulDivRound(9_000_000_000_000_000, 3, 7)).toBe(3_857_142_857_142_857);
+  });
+
+  it('refuses to divide by zero and to return an unsafe integer', () => {
+    expect(() => divideRounded(1, 0)).toThrow(RangeError);
+    expect(() => mulDivRound(Number.MAX_SAFE_INTEGER, 4, 1)).toThrow(FixedPointError);
+  });
+
+  it('agrees with a rational reference on random inputs', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1e9, max: 1e9 }),
+        fc.integer({ min: -1e6, max: 1e6 }),
+        fc.integer({ min: 1, max: 1e9 }),
+        (a, b, c) => {
+          const product = BigInt(a) * BigInt(b);
+          const q = mulDivRound(a, b, c);
+          // |q*c - a*b| <= c/2, and on an exact half the result is the one further from zero.
+          const diff = BigInt(q) * BigInt(c) - product;
+          const twice = (diff < 0n ? -diff : diff) * 2n;
+          expect(twice <= BigInt(c)).toBe(true);
+          if (twice === BigInt(c)) expect(Math.abs(q) * c > Math.abs(Number(product))).toBe(true);
+        },
+      ),
+      { seed: 7, numRuns: 500 },
     );
   });
 });

@@ -55,13 +55,15 @@ describe('startApp (npm start)', () => {
     expect(sse.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = sse.body?.getReader();
     let text = '';
-    while (reader && !text.includes('event: snapshot')) {
+    // Default message events: the JSON's `type` names the event (contracts' stream.ts).
+    while (reader && !text.includes('data: {"type":"snapshot"')) {
       const { value, done } = await reader.read();
       if (done) break;
       text += new TextDecoder().decode(value);
     }
     controller.abort();
-    expect(text).toContain('event: snapshot');
+    expect(text).toContain('data: {"type":"snapshot"');
+    expect(text).not.toMatch(/^event:/m);
     expect(logs.join('')).not.toMatch(/PRIVATE KEY-----(\\n|\n)[A-Za-z0-9+/]{16}/);
   });
 });

@@ -1,4 +1,4 @@
-import type { AppConfigResponse, SessionInfo } from '@kalshi-desk/contracts';
+import type { AppConfigResponse, SignedInSession } from '@kalshi-desk/contracts';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { Badge } from '../components/ui/badge';
 import { Button } from '../components/ui/button';
@@ -11,6 +11,7 @@ import { EventView } from '../features/markets/components/event-view';
 import { MarketsBrowser, MARKET_SEARCH_INPUT_ID } from '../features/markets/components/markets-browser';
 import { PortfolioSummaryBar } from '../features/positions/components/portfolio-summary-bar';
 import { PositionPanel } from '../features/positions/components/position-panel';
+import { RestingOrdersTable } from '../features/positions/components/resting-orders-table';
 import { usePositionSSE } from '../features/positions/hooks/use-position-sse';
 import { usePositionsStore } from '../features/positions/stores/positions.store';
 import { cn } from '../lib/cn';
@@ -57,7 +58,7 @@ function RouteView({ route, holdings }: { route: Route; holdings: Holdings }) {
     case 'event':
       return <EventView eventTicker={route.eventTicker} holdings={holdings} />;
     case 'portfolio':
-      return <PortfolioPage />;
+      return <PortfolioPage restingOrders={<RestingOrdersTable />} />;
     case 'position':
       return <PositionDetail key={route.ticker} ticker={route.ticker} />;
     case 'not_found':
@@ -93,7 +94,7 @@ export function AppShell({
   onSignedOut,
   theme,
 }: {
-  session: SessionInfo;
+  session: SignedInSession;
   config: AppConfigResponse | undefined;
   onSignedOut: () => void;
   theme: { theme: Theme; toggleTheme: () => void };

@@ -1,4 +1,5 @@
-import { act, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
+import type { ReactElement } from 'react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { usePositionsStore } from '../features/positions/stores/positions.store';
@@ -7,8 +8,19 @@ import { makeMarket, makePortfolio, makePosition, T0 } from '../test/fixtures';
 import { installMockApi, MockFailure } from '../test/mock-api';
 import { renderWithClient } from '../test/render';
 import { App } from './app';
+import { createQueryClient, Providers } from './providers';
 
-const session = { user_id: 'u1', key_id: 'demo-key', session_expires_at: '2026-11-25T10:00:00.000Z' };
+const session = {
+  authenticated: true as const,
+  user_id: 'u1',
+  key_id: 'demo-key',
+  session_expires_at: '2026-11-25T10:00:00.000Z',
+};
+const config = {
+  kalshi_env: 'simulator' as const,
+  exchange_url: 'http://127.0.0.1:9100',
+  demo_account_available: true,
+};
 
 describe('App', () => {
   beforeEach(() => {
@@ -21,13 +33,9 @@ describe('App', () => {
   it('connects the demo account, shows live positions and empties them on logout', async () => {
     let isSignedIn = false;
     installMockApi({
-      'GET /api/v1/config': () => ({
-        kalshi_env: 'simulator',
-        exchange_url: 'http://127.0.0.1:9100',
-        demo_account_available: true,
-      }),
-      'GET /api/v1/account/session': () =>
-        isSignedIn ? session : new MockFailure(401, 'not_authenticated', 'no session'),
+      'GET /api/v1/config': () => config,
+      // Signed out is a 200 answer, not a refused request.
+      'GET /api/v1/account/session': () => (isSignedIn ? session : { authenticated: false }),
       'POST /api/v1/account/authenticate/demo': () => {
         isSignedIn = true;
         return { status: 'authenticated', user_id: 'u1', session_expires_at: session.session_expires_at };
@@ -52,6 +60,7 @@ describe('App', () => {
       source.emit('snapshot', {
         positions: [makePosition({ ticker: 'HELD', side: 'YES', quantity: 7 })],
         portfolio: makePortfolio({ position_count: 1 }),
+        orders: [],
         connection: 'live',
         is_stale: false,
         as_of: T0,
@@ -67,4 +76,37 @@ describe('App', () => {
     expect(source.isClosed).toBe(true);
     expect(usePositionsStore.getState().positions).toEqual({});
   });
+
+  it('a refused account request sends a signed-in desk back to the connect screen', async () => {
+    window.location.hash = '#/portfolio';
+    const expired = () => new MockFailure(401, 'session_expired', 'Your session has ended.');
+    const api = installMockApi({
+      'GET /api/v1/config': () => config,
+      'GET /api/v1/account/session': () => session,
+      'GET /api/v1/account/equity': expired,
+      'GET /api/v1/account/fills': expired,
+      'GET /api/v1/account/positions': expired,
+      'GET /api/v1/account/portfolio': expired,
+    });
+    renderWithProviders(<App />);
+    expect(await screen.findByRole('button', { name: 'Use the demo account' })).toBeInTheDocument();
+    expect(api.requests.map((r) => r.path)).toContain('/api/v1/account/equity');
+    // The connect screen comes from the cached answer: the session was not asked again.
+    expect(api.requests.filter((r) => r.path === '/api/v1/account/session')).toHaveLength(1);
+  });
+
+  it('a probe answer outside the contract is an error, never taken for signed out', async () => {
+    installMockApi({
+      'GET /api/v1/config': () => config,
+      'GET /api/v1/account/session': () => new MockFailure(401, 'not_authenticated', 'no session'),
+    });
+    renderWithProviders(<App />);
+    expect(await screen.findByRole('heading', { name: /not answering/ })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Use the demo account' })).not.toBeInTheDocument();
+  });
 });
+
+/** The app's own query client, so its rule "a 401 anywhere means the session is gone" applies. */
+function renderWithProviders(ui: ReactElement) {
+  return render(<Providers client={createQueryClient()}>{ui}</Providers>);
+}

@@ -2,12 +2,12 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { Button } from '../components/ui/button';
 import { Skeleton } from '../components/ui/skeleton';
-import { authQueries } from '../features/auth/api/auth.api';
+import { authQueries, signedOutSession } from '../features/auth/api/auth.api';
 import { AuthDialog } from '../features/auth/components/auth-dialog';
 import { AppShell } from './app-shell';
 import { useTheme } from './theme';
 
-/** Decides between the connect screen and the desk, from the session cookie's state. */
+/** Decides between the connect screen and the desk, from the session probe's answer. */
 export function App() {
   const queryClient = useQueryClient();
   const session = useQuery(authQueries.session());
@@ -18,7 +18,7 @@ export function App() {
     void queryClient.invalidateQueries({ queryKey: authQueries.session().queryKey });
   }, [queryClient]);
   const onSignedOut = useCallback(() => {
-    queryClient.setQueryData(authQueries.session().queryKey, null);
+    queryClient.setQueryData(authQueries.session().queryKey, signedOutSession);
     queryClient.removeQueries({ queryKey: ['account'] });
   }, [queryClient]);
 
@@ -38,7 +38,7 @@ export function App() {
       </main>
     );
   }
-  if (!session.data) {
+  if (!session.data.authenticated) {
     return (
       <main className="flex min-h-dvh flex-col items-center justify-center gap-6 p-4">
         <div className="flex items-center gap-2">

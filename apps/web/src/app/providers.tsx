@@ -2,7 +2,7 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@ta
 import type { ReactNode } from 'react';
 import { useState } from 'react';
 import { isApiError, isAuthError } from '../lib/api-client';
-import { authQueries } from '../features/auth/api/auth.api';
+import { authQueries, signedOutSession } from '../features/auth/api/auth.api';
 
 /** One query client per app; a 401 anywhere means the session is gone. */
 export function createQueryClient(): QueryClient {
@@ -10,7 +10,7 @@ export function createQueryClient(): QueryClient {
     queryCache: new QueryCache({
       onError: (error, query) => {
         if (isAuthError(error) && query.queryKey[0] !== 'auth')
-          client.setQueryData(authQueries.session().queryKey, null);
+          client.setQueryData(authQueries.session().queryKey, signedOutSession);
       },
     }),
     mutationCache: new MutationCache(),

@@ -33,8 +33,13 @@ export class FakeEventSource extends EventTarget {
     this.onopen?.(new Event('open'));
   }
 
-  emit(type: string, data: unknown, id = ''): void {
-    this.dispatchEvent(new MessageEvent(type, { data: JSON.stringify(data), lastEventId: id }));
+  /**
+   * Sends one event as our server does: a default `message` event (no SSE `event:` field)
+   * whose JSON is `{type, ...payload}` (the wire format in contracts' stream.ts).
+   */
+  emit(type: string, payload: object, id = ''): void {
+    const data = JSON.stringify({ type, ...payload });
+    this.dispatchEvent(new MessageEvent('message', { data, lastEventId: id }));
   }
 
   /** A dropped connection the browser would retry (`willRetry`), or a refusal it would not. */

@@ -4,6 +4,8 @@ import type {
   PortfolioResponse,
   Position,
   PositionsResponse,
+  PositionStreamEvent,
+  RestingOrder,
 } from '@kalshi-desk/contracts';
 
 export const T0 = '2026-11-24T10:00:00.000Z';
@@ -43,6 +45,7 @@ export function makePortfolio(overrides: Partial<Portfolio> = {}): Portfolio {
   return {
     total_value: 1004.5,
     cash_balance: 1000,
+    reserved_for_orders: 0,
     positions_value: 4.5,
     today_pnl: 0.3,
     today_pnl_percent: 0.03,
@@ -51,6 +54,40 @@ export function makePortfolio(overrides: Partial<Portfolio> = {}): Portfolio {
     last_updated: T0,
     ...overrides,
   };
+}
+
+/** A resting bid for YES: 5 contracts at 40¢ hold back $2.00. */
+export function makeRestingOrder(overrides: Partial<RestingOrder> = {}): RestingOrder {
+  return {
+    order_id: 'ord-1',
+    ticker: 'KXRAIN-26NOV24-T1',
+    side: 'YES',
+    book_side: 'bid',
+    price: 40,
+    yes_price: 40,
+    remaining_count: 5,
+    reserved: 2,
+    created_time: '2026-11-24T09:30:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Two resting orders: a YES bid and a NO bid (an ask on the YES book) in another market. */
+export function makeRestingOrders(): RestingOrder[] {
+  return [
+    makeRestingOrder(),
+    makeRestingOrder({
+      order_id: 'ord-2',
+      ticker: 'KXCPI-26DEC-T3.1',
+      side: 'NO',
+      book_side: 'ask',
+      price: 35,
+      yes_price: 65,
+      remaining_count: 12.5,
+      reserved: 4.375,
+      created_time: '2026-11-24T09:45:00.000Z',
+    }),
+  ];
 }
 
 export function makePortfolioResponse(overrides: Partial<PortfolioResponse> = {}): PortfolioResponse {
@@ -62,6 +99,21 @@ export function makePositionsResponse(
   overrides: Partial<PositionsResponse> = {},
 ): PositionsResponse {
   return { positions, connection: 'live', is_stale: false, as_of: T0, ...overrides };
+}
+
+export type SnapshotData = Extract<PositionStreamEvent, { type: 'snapshot' }>['data'];
+
+/** A live snapshot of the positions stream: no positions or resting orders unless given. */
+export function makeSnapshot(overrides: Partial<SnapshotData> = {}): SnapshotData {
+  return {
+    positions: [],
+    portfolio: makePortfolio(),
+    orders: [],
+    connection: 'live',
+    is_stale: false,
+    as_of: T0,
+    ...overrides,
+  };
 }
 
 export function makeMarket(overrides: Partial<MarketSummary> = {}): MarketSummary {

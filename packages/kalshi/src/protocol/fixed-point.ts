@@ -100,19 +100,41 @@ export function decimalsOf(text: string): number {
 }
 
 /**
+ * `a x b / c` rounded half away from zero, exactly (BigInt inside), for any safe integers.
+ * The one rounded division of the codebase: notional values, average prices, pro-rata shares.
+ */
+export function mulDivRound(a: number, b: number, c: number): number {
+  if (c === 0) throw new RangeError('division by zero');
+  const product = BigInt(a) * BigInt(b);
+  const divisor = BigInt(c);
+  const whole = product / divisor; // BigInt division truncates toward zero
+  const rem = product - whole * divisor;
+  const absRem = rem < 0n ? -rem : rem;
+  const absDivisor = divisor < 0n ? -divisor : divisor;
+  const isNegative = product < 0n !== divisor < 0n;
+  const rounded = absRem * 2n >= absDivisor ? whole + (isNegative ? -1n : 1n) : whole;
+  const value = Number(rounded);
+  if (!Number.isSafeInteger(value)) throw new FixedPointError(`out of range: ${a} x ${b} / ${c}`);
+  return value;
+}
+
+/** `numerator / denominator` rounded half away from zero, exactly. */
+export function divideRounded(numerator: number, denominator: number): number {
+  return mulDivRound(numerator, 1, denominator);
+}
+
+/**
  * Value of `count` contracts at `price` per contract, in micro-dollars, rounded half away
  * from zero to the micro-dollar. Exact whenever the price has at most 4 decimals.
  */
 export function notional(price: MicroDollars, count: CentiContracts): MicroDollars {
-  const product = BigInt(price) * BigInt(count);
-  const hundred = BigInt(CENTIS_PER_CONTRACT);
-  const whole = product / hundred; // BigInt division truncates toward zero
-  const rem = product - whole * hundred;
-  const twice = rem < 0n ? -rem * 2n : rem * 2n;
-  const rounded = twice >= hundred ? whole + (product < 0n ? -1n : 1n) : whole;
-  const value = Number(rounded);
-  if (!Number.isSafeInteger(value)) throw new FixedPointError(`notional out of range: ${price} x ${count}`);
-  return value;
+  try {
+    return mulDivRound(price, count, CENTIS_PER_CONTRACT);
+  } catch (error) {
+    if (error instanceof FixedPointError)
+      throw new FixedPointError(`notional out of range: ${price} x ${count}`);
+    throw error;
+  }
 }
 
 /**

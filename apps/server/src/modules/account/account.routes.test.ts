@@ -2,13 +2,14 @@
  * The account routes end to end: Fastify in-process (app.inject), real PGlite through the
  * migrations, and the real simulator as the exchange.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Fill } from '@kalshi-desk/contracts';
 import { parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
 import { getTestRsaKey } from '@kalshi-desk/kalshi/testing';
 import { startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   randomKeyId,
@@ -191,7 +192,7 @@ describe('POST /api/v1/account/authenticate against an unreachable or odd exchan
   let other: TestServer | null = null;
 
   beforeAll(async () => {
-    // Kalshi's nested 401 body, as recorded (KALSHI-API.md §2.4).
+    // Kalshi's nested 401 body, as recorded (docs/kalshi-protocol.md §2.4).
     fake = createHttpServer((_req, res) => {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(
@@ -253,68 +254,131 @@ describe('sessions over HTTP', () => {
     return { cookie, token: cookie.slice('kd_session='.length), userId: res.json().user_id as string };
   };
 
+  const probe = (headers: Record<string, string> = {}) =>
+    server.app.inject({ method: 'GET', url: '/api/v1/account/session', headers });
+  const fills = (cookie: string) =>
+    server.app.inject({ method: 'GET', url: '/api/v1/account/fills', headers: { cookie } });
+
   it('the one-click demo account connects in simulator mode', async () => {
     const { cookie, userId } = await connectDemo();
-    const res = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/account/session',
-      headers: { cookie },
-    });
+    const res = await probe({ cookie });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ user_id: userId, key_id: simulator.demoAccount.keyId });
+    expect(res.json()).toEqual({
+      authenticated: true,
+      user_id: userId,
+      key_id: simulator.demoAccount.keyId,
+      session_expires_at: expect.any(String),
+    });
+    // A young session is not renewed: the probe leaves the cookie alone.
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['cache-control']).toBe('no-store');
   });
 
   it('accepts Authorization: Bearer as well as the cookie', async () => {
     const { token } = await connectDemo();
-    const res = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/account/session',
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const res = await probe({ authorization: `Bearer ${token}` });
     expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ authenticated: true });
   });
 
-  it('refuses a missing or tampered cookie with not_authenticated', async () => {
-    const none = await server.app.inject({ method: 'GET', url: '/api/v1/account/session' });
-    expect(none.statusCode).toBe(401);
-    expect(none.json().error).toBe('not_authenticated');
+  it('a probe without a session answers 200 not signed in, and sets no cookie', async () => {
+    const res = await probe();
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ authenticated: false });
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a tampered cookie is answered 200 not signed in and cleared; data routes refuse it with not_authenticated', async () => {
     const { cookie } = await connectDemo();
     const tampered = cookie.slice(0, -3) + (cookie.endsWith('AAA') ? 'BBB' : 'AAA');
-    const res = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/account/session',
-      headers: { cookie: tampered },
-    });
-    expect(res.statusCode).toBe(401);
-    expect(res.json().error).toBe('not_authenticated');
+    const res = await probe({ cookie: tampered });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ authenticated: false });
+    expect(String(res.headers['set-cookie'])).toMatch(/^kd_session=;/);
+    const refused = await fills(tampered);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error).toBe('not_authenticated');
+    const bearer = await probe({ authorization: `Bearer ${tampered.slice('kd_session='.length)}` });
+    expect(bearer.json()).toEqual({ authenticated: false });
+    // A bearer token is not a cookie: nothing to clear.
+    expect(bearer.headers['set-cookie']).toBeUndefined();
   });
 
-  it('refuses an expired session with session_expired', async () => {
+  it('an expired session is answered 200 not signed in and cleared; data routes refuse it with session_expired', async () => {
     const { cookie } = await connectDemo();
     server.clock.advanceBy(SESSION_TTL_MS + 1000);
-    const res = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/account/session',
-      headers: { cookie },
+    const res = await probe({ cookie });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ authenticated: false });
+    expect(String(res.headers['set-cookie'])).toMatch(/^kd_session=;/);
+    const refused = await fills(cookie);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error).toBe('session_expired');
+  });
+
+  it('a dead cookie gets the same answer whether or not it names a real user', async () => {
+    const { cookie: expiring } = await connectDemo();
+    const { cookie: revoked } = await connectDemo();
+    const out = await server.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/account/logout',
+      headers: { cookie: revoked },
     });
-    expect(res.statusCode).toBe(401);
-    expect(res.json().error).toBe('session_expired');
+    expect(out.statusCode).toBe(200);
+    server.clock.advanceBy(SESSION_TTL_MS + 1000);
+    // Well signed with the server's own secret, for a user and a session that never existed.
+    const nowSeconds = Math.floor(server.clock.now() / 1000);
+    const forged = await new SignJWT({ kid: randomKeyId() })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(randomUUID())
+      .setJti(randomUUID())
+      .setIssuer('kalshi-desk')
+      .setAudience('kalshi-desk/api')
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + 3600)
+      .sign(server.config.sessionSecret);
+
+    const answers = [];
+    for (const cookie of [expiring, revoked, `kd_session=${forged}`, 'kd_session=not-a-token']) {
+      const res = await probe({ cookie });
+      answers.push({ status: res.statusCode, body: res.body, setCookie: res.headers['set-cookie'] });
+    }
+    expect(answers[0]).toEqual({
+      status: 200,
+      body: '{"authenticated":false}',
+      setCookie: expect.stringMatching(/^kd_session=;/),
+    });
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+  });
+
+  it('a live session whose stored key is gone is not signed in; its data routes answer 401', async () => {
+    const { cookie, userId } = await connectDemo();
+    await server.app.account.credentials.delete(userId);
+    const res = await probe({ cookie });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ authenticated: false });
+    const refused = await fills(cookie);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error).toBe('not_authenticated');
+    // Connecting again stores the key again (later tests use the demo account).
+    const again = await connectDemo();
+    expect((await probe({ cookie: again.cookie })).json()).toMatchObject({ authenticated: true });
   });
 
   it('renews a cookie session older than 20 h', async () => {
     const { cookie } = await connectDemo();
     server.clock.advanceBy(SESSION_RENEW_AFTER_MS + 1000);
-    const res = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/account/session',
-      headers: { cookie },
-    });
+    const res = await probe({ cookie });
     expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ authenticated: true });
     const renewed = sessionCookieFrom(res.headers['set-cookie']);
     expect(renewed).not.toBe(cookie);
+    expect(String(res.headers['set-cookie'])).toMatch(/HttpOnly/);
     expect(Date.parse(res.json().session_expires_at)).toBeGreaterThan(
       server.clock.now() + SESSION_TTL_MS - 2000,
     );
+    expect((await probe({ cookie: renewed })).json()).toMatchObject({ authenticated: true });
   });
 
   it('logout revokes the session and closes its streams; the key is deleted when no other session is live', async () => {
@@ -336,14 +400,13 @@ describe('sessions over HTTP', () => {
       url: '/api/v1/account/session',
       headers: { cookie: first.cookie },
     });
-    expect(after.json().error).toBe('session_expired');
+    expect(after.statusCode).toBe(200);
+    expect(after.json()).toEqual({ authenticated: false });
+    const revokedFills = await fills(first.cookie);
+    expect(revokedFills.statusCode).toBe(401);
+    expect(revokedFills.json().error).toBe('session_expired');
     // The other session still works, and so do its exchange calls (the key is still stored).
-    const fills = await server.app.inject({
-      method: 'GET',
-      url: '/api/v1/account/fills',
-      headers: { cookie: second.cookie },
-    });
-    expect(fills.statusCode).toBe(200);
+    expect((await fills(second.cookie)).statusCode).toBe(200);
 
     // Any earlier sessions of the demo account from other tests must end too.
     server.clock.advanceBy(SESSION_TTL_MS + 1000);
@@ -454,9 +517,19 @@ describe('history routes', () => {
     expect(theirs.fills.some((f) => mineIds.has(f.fill_id))).toBe(false);
   });
 
-  it('history needs a session', async () => {
-    const res = await server.app.inject({ method: 'GET', url: '/api/v1/account/fills' });
-    expect(res.statusCode).toBe(401);
+  it('history, logout and the market stream still answer 401 without a session', async () => {
+    for (const [method, url] of [
+      ['GET', '/api/v1/account/fills'],
+      ['GET', '/api/v1/account/orders'],
+      ['GET', '/api/v1/account/settlements'],
+      ['DELETE', '/api/v1/account/logout'],
+      // The session is checked before the market is looked up, so any well-formed ticker does.
+      ['GET', '/api/v1/markets/ANY-TICKER/sse'],
+    ] as const) {
+      const res = await server.app.inject({ method, url });
+      expect(res.statusCode, `${method} ${url}`).toBe(401);
+      expect(res.json().error).toBe('not_authenticated');
+    }
   });
 });
 

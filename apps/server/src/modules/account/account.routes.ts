@@ -1,4 +1,8 @@
-/** /api/v1/account: connect, session, logout and history. Positions/portfolio/SSE live in modules/positions and modules/stream. */
+/**
+ * /api/v1/account: connect, session, logout and history. Positions/portfolio/SSE live in
+ * modules/positions and modules/stream. Every route but the session probe answers 401 without
+ * a session; the probe answers 200 either way, since being signed out is not an error.
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import {
@@ -14,7 +18,12 @@ import {
 } from '@kalshi-desk/contracts';
 import { appError } from '../../shared/errors.js';
 import { exchangeFailure } from '../../shared/exchange.js';
-import { clearSessionCookie, requireSession, setSessionCookie } from '../sessions/sessions.guard.js';
+import {
+  clearSessionCookie,
+  lookUpSession,
+  requireSession,
+  setSessionCookie,
+} from '../sessions/sessions.guard.js';
 import type { SessionContext } from '../sessions/sessions.usecases.js';
 import { toFill, toOrder, toSettlement } from './account.models.js';
 import type { AccountUsecases } from './account.usecases.js';
@@ -101,16 +110,26 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = (app, 
   app.get(
     '/session',
     {
-      preHandler: requireSession,
       schema: {
         tags: ['account'],
-        summary: 'The current session.',
-        response: { 200: sessionInfoSchema, 401: errorBodySchema },
+        summary:
+          'The current session, or `{"authenticated": false}` (still 200) when the caller is not signed in.',
+        response: { 200: sessionInfoSchema },
       },
     },
-    (request) => {
-      const session = sessionOf(request.session);
+    async (request, reply) => {
+      // The answer depends on the cookie, so no cache may keep it.
+      void reply.header('cache-control', 'no-store');
+      // Same cookie upkeep as requireSession (clears a dead cookie, renews an old one), but a
+      // missing, forged, expired or revoked session is one answer: the body must not tell
+      // whether a cookie ever named a real user.
+      const lookup = await lookUpSession(request, reply);
+      if (lookup.status !== 'active') return { authenticated: false as const };
+      const { session } = lookup;
+      // Without a stored key every account route would refuse; say so up front.
+      if (!(await account.credentials.has(session.userId))) return { authenticated: false as const };
       return {
+        authenticated: true as const,
         user_id: session.userId,
         key_id: session.keyId,
         session_expires_at: new Date(session.expiresAt).toISOString(),

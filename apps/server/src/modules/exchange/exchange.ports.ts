@@ -7,7 +7,10 @@ import type { KalshiRestClient } from '@kalshi-desk/kalshi';
 import type { WsDataMessage } from '@kalshi-desk/kalshi/protocol';
 
 /** The REST calls the live engine makes. */
-export type ExchangeRest = Pick<KalshiRestClient, 'getBalance' | 'getPositions' | 'getMarkets' | 'getFills'>;
+export type ExchangeRest = Pick<
+  KalshiRestClient,
+  'getBalance' | 'getPositions' | 'getMarkets' | 'getFills' | 'getOrders'
+>;
 
 /** State of the upstream WebSocket as data (the WS client's states). */
 export type FeedState = 'connecting' | 'live' | 'resyncing' | 'backoff' | 'closed';

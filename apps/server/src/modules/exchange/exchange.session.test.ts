@@ -7,6 +7,7 @@ import {
   lifecycleMessage,
   marketPositionMessage,
   tickerMessage,
+  userOrderMessage,
 } from '../positions/testing/kalshi-fixtures.js';
 import { InProcessEventBus, type AccountEvent } from '../stream/stream.bus.js';
 import type { EngineLogger } from './exchange.ports.js';
@@ -145,6 +146,72 @@ describe('AccountSession', () => {
     expect(session.positions('bid').find((p) => p.ticker === 'KXN-1')).toMatchObject({
       market_title: 'Will KXN-1 happen?',
       current_price: 30,
+    });
+  });
+
+  it('a resting order is listed, its money counted as "in orders", and the balance re-read within a second', async () => {
+    await startLive();
+    const valueBefore = session.portfolio().total_value;
+    const before = rest.calls.length;
+    rest.balanceDollars = '95.0000';
+    feed.emit(
+      userOrderMessage({
+        orderId: 'o1',
+        ticker: 'KXA-1',
+        bookSide: 'bid',
+        yesPrice: '0.0500',
+        remaining: '100.00',
+      }),
+    );
+    const update = events.find((e) => e.type === 'orders_update');
+    expect(update?.type === 'orders_update' && update.data.orders.map((o) => o.order_id)).toEqual(['o1']);
+    scheduler.advanceBy(1_000);
+    await flushPromises();
+    expect(rest.calls.slice(before).filter((c) => c === 'balance')).toHaveLength(1);
+    expect(session.portfolio()).toMatchObject({
+      cash_balance: 95,
+      reserved_for_orders: 5,
+      total_value: valueBefore,
+    });
+    expect(session.snapshot().orders).toHaveLength(1);
+  });
+
+  it('a balance read that an order event raced is discarded and read again', async () => {
+    await startLive();
+    const valueBefore = session.portfolio().total_value;
+    feed.emit(
+      userOrderMessage({
+        orderId: 'o1',
+        ticker: 'KXA-1',
+        bookSide: 'bid',
+        yesPrice: '0.0500',
+        remaining: '100.00',
+      }),
+    );
+    // The read sees the first order's hold, but a second order arrives while it is in flight.
+    rest.balanceDollars = '95.0000';
+    rest.duringBalance = () => {
+      rest.balanceDollars = '94.0000';
+      feed.emit(
+        userOrderMessage({
+          orderId: 'o2',
+          ticker: 'KXA-1',
+          bookSide: 'bid',
+          yesPrice: '0.1000',
+          remaining: '10.00',
+        }),
+      );
+    };
+    scheduler.advanceBy(250);
+    await flushPromises();
+    // Taking $95 with both orders known would have read as a $1 gain.
+    expect(session.portfolio().total_value).toBe(valueBefore);
+    scheduler.advanceBy(250);
+    await flushPromises();
+    expect(session.portfolio()).toMatchObject({
+      cash_balance: 94,
+      reserved_for_orders: 6,
+      total_value: valueBefore,
     });
   });
 

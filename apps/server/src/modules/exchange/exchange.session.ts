@@ -1,5 +1,5 @@
 /**
- * One connected account's upstream exchange session (DESIGN.md §3): REST snapshot, then WS
+ * One connected account's upstream exchange session (docs/design.md §3): REST snapshot, then WS
  * deltas into the position tracker; every resulting change is published on the EventBus,
  * written through to the cache and, for fills, to the audit trail.
  *
@@ -7,7 +7,10 @@
  *   rebuilt from a REST snapshot. WS messages that arrive meanwhile are buffered and applied
  *   after it, so nothing the snapshot missed is lost and nothing older overwrites newer.
  * - The same snapshot runs periodically as reconciliation; any drift is corrected and logged.
- * - Cash has no WS channel: refreshed after fills (debounced) and on a timer.
+ * - Cash has no WS channel. The tracker predicts it from fills and settlements (money held by
+ *   resting orders stays the trader's: orders move it between available and reserved only),
+ *   and the balance is re-read within a second of any fill, order or settlement event (a read
+ *   that raced with such an event is discarded and repeated) and on a timer.
  * - An equity snapshot is stored every minute (today's P&L baseline, equity curve).
  * - While not live, the last known state is served with `is_stale` and its age (`as_of`).
  * Nothing here throws into the event loop: failures become state and log lines.
@@ -19,6 +22,7 @@ import {
   type Market,
   type MarketPosition,
   type MicroDollars,
+  type Order,
   type WsDataMessage,
 } from '@kalshi-desk/kalshi/protocol';
 import type { Clock } from '../../shared/clock.js';
@@ -37,7 +41,7 @@ import type { SnapshotData } from '../stream/stream.hub.js';
 import type { EngineLogger, ExchangeFeed, ExchangeRest, FeedState, Scheduler } from './exchange.ports.js';
 
 export interface SessionTimings {
-  /** Wait after a fill before re-reading the balance (fills come in bursts). */
+  /** Wait after a fill or order event before re-reading the balance (events come in bursts). */
   balanceDebounceMs: number;
   balanceRefreshMs: number;
   reconcileMs: number;
@@ -80,6 +84,8 @@ export interface AccountSessionDeps {
 type SyncKind = 'initial' | 'reconnect' | 'reconcile';
 
 const MAX_POSITION_PAGES = 100;
+/** Balance reads discarded in a row because an event raced them, before one is taken anyway. */
+const MAX_RACED_BALANCE_READS = 3;
 const MAX_FILL_PAGES = 20;
 const MARKETS_PER_REQUEST = 100;
 /** Fills kept in memory for entry times (the database keeps all of them). */
@@ -110,6 +116,9 @@ export class AccountSession {
   private retryTimer: unknown = null;
   private portfolioTimer: unknown = null;
   private lastPortfolioAt = Number.NEGATIVE_INFINITY;
+  /** Counts applied messages, to tell whether one arrived while a balance read was in flight. */
+  private messageCount = 0;
+  private racedBalanceReads = 0;
   private readonly intervals: unknown[] = [];
   private readonly unsubscribers: (() => void)[] = [];
 
@@ -196,7 +205,12 @@ export class AccountSession {
   }
 
   snapshot(): SnapshotData {
-    return { positions: this.positions('bid'), portfolio: this.portfolio(), ...this.freshness() };
+    return {
+      positions: this.positions('bid'),
+      portfolio: this.portfolio(),
+      orders: this.tracker.ordersView(),
+      ...this.freshness(),
+    };
   }
 
   // ---- feed -----------------------------------------------------------------------------
@@ -211,8 +225,10 @@ export class AccountSession {
   }
 
   private applyMessage(message: WsDataMessage): void {
+    this.messageCount += 1;
     try {
-      this.publishChanges(this.tracker.apply(message));
+      const isKnownFill = message.type === 'fill' && this.recentFills.has(message.msg.trade_id);
+      this.publishChanges(this.tracker.apply(message, { isKnownFill }));
     } catch (error) {
       // A payload our parsers reject must not take the session down.
       this.deps.logger.warn(
@@ -337,6 +353,19 @@ export class AccountSession {
       if (!next || next === cursor) break;
       cursor = next;
     }
+    const orders: Order[] = [];
+    cursor = undefined;
+    for (let page = 0; page < MAX_POSITION_PAGES; page++) {
+      const response = await rest.getOrders({
+        status: 'resting',
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
+      orders.push(...response.orders);
+      const next = response.cursor;
+      if (!next || next === cursor) break;
+      cursor = next;
+    }
     const balance = await rest.getBalance();
     const held = positions.filter((p) => parseCount(p.position_fp) !== 0).map((p) => p.ticker);
     const markets: Market[] = [];
@@ -346,7 +375,10 @@ export class AccountSession {
       markets.push(...response.markets);
     }
     const recovered = await this.recoverFills();
-    return { snapshot: { positions, markets, balance, entryTimes: this.entryTimes(positions) }, recovered };
+    return {
+      snapshot: { positions, markets, balance, orders, entryTimes: this.entryTimes(positions) },
+      recovered,
+    };
   }
 
   /**
@@ -402,11 +434,19 @@ export class AccountSession {
   }
 
   private async refreshBalance(): Promise<void> {
-    if (this.isStopped) return;
+    if (this.isStopped || this.syncing) return;
     try {
+      const before = this.messageCount;
       const balance = await this.deps.rest.getBalance();
-      if (this.isStopped) return;
-      this.publishChanges(this.tracker.setCash(parseDollars(balance.balance_dollars)));
+      if (this.isStopped || this.syncing) return;
+      if (this.messageCount !== before && this.racedBalanceReads < MAX_RACED_BALANCE_READS) {
+        // An event arrived meanwhile: the balance may or may not include it. Read again.
+        this.racedBalanceReads += 1;
+        this.scheduleBalanceRefresh();
+        return;
+      }
+      this.racedBalanceReads = 0;
+      this.publishChanges(this.tracker.setBalance(parseDollars(balance.balance_dollars)));
     } catch (error) {
       this.deps.logger.warn({ userId: this.userId, err: errorText(error) }, 'balance refresh failed');
     }
@@ -452,12 +492,15 @@ export class AccountSession {
       this.schedulePortfolio();
       this.isCashDirty = true;
     }
+    if (changes.ordersChanged) {
+      bus.publish(this.userId, { type: 'orders_update', data: { orders: this.tracker.ordersView() } });
+    }
     if (changes.fills.length > 0) {
       const fills = changes.fills;
       this.rememberFills(fills);
       this.persist(() => this.deps.repository?.saveFills(this.userId, fills));
-      this.scheduleBalanceRefresh();
     }
+    if (changes.isBalanceAffected && !options.isFullSnapshot) this.scheduleBalanceRefresh();
     if (!options.isFullSnapshot) {
       if (changes.opened.length > 0 || changes.closed.length > 0) {
         this.deps.feed.setTickerMarkets(this.tracker.heldTickers());
@@ -511,7 +554,7 @@ export class AccountSession {
         : [];
     });
     const deleted = [...this.deletedTickers];
-    const cash = this.isCashDirty ? this.tracker.cash : null;
+    const cash = this.isCashDirty ? this.tracker.cashIncludingReserved : null;
     this.dirtyTickers.clear();
     this.deletedTickers.clear();
     this.isCashDirty = false;
@@ -580,7 +623,8 @@ export class AccountSession {
     }
     const point = {
       at: now,
-      cash: totals.cash,
+      // Cash including what orders hold back, so that cash + positions = total.
+      cash: totals.cash + totals.reserved,
       positionsValue: totals.positionsValue,
       total: totals.totalValue,
     };

@@ -5,7 +5,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getTestRsaKey } from '@kalshi-desk/kalshi/testing';
 import { startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
-import type { MarketSummary } from '@kalshi-desk/contracts';
+import { marketStreamMessageSchema, type MarketSummary } from '@kalshi-desk/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionCookieFrom, startTestServer, type TestServer } from '../../app/testing/test-server.js';
 import { createExchangeFactory } from '../../shared/exchange.js';
@@ -143,9 +143,14 @@ describe('market detail, order book and event', () => {
   });
 });
 
-/** Reads SSE events from a live response until `until` says stop. */
+/**
+ * Reads SSE messages from a live response as `{type, data}`: `type` from the message's JSON,
+ * `data` the JSON's other fields. Only default messages count (what `onmessage` gets); the
+ * raw text is kept so tests can check no `event:` line is ever sent.
+ */
 function readSse(path: string, headers: Record<string, string>) {
   const events: { type: string; data: unknown }[] = [];
+  let raw = '';
   let response: IncomingMessage | null = null;
   const waiters: (() => void)[] = [];
   const req = httpRequest(`${baseUrl}${path}`, { headers });
@@ -156,13 +161,15 @@ function readSse(path: string, headers: Record<string, string>) {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buffer += chunk;
+        raw += chunk;
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (type !== undefined && data !== undefined) events.push({ type, data: JSON.parse(data) });
+          if (data === undefined || /^event:/m.test(block)) continue;
+          const { type, ...payload } = marketStreamMessageSchema.parse(JSON.parse(data));
+          events.push({ type, data: payload });
         }
         for (const w of waiters.splice(0)) w();
       });
@@ -176,6 +183,9 @@ function readSse(path: string, headers: Record<string, string>) {
   req.end();
   return {
     events,
+    get raw() {
+      return raw;
+    },
     opened,
     get isEnded() {
       return response?.readableEnded ?? false;
@@ -248,6 +258,10 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
       () => second.events.some((e) => e.type === 'ticker'),
       'a ticker on the second viewer',
     );
+
+    // Default message events only, each with an id: a plain `onmessage` handler sees them all.
+    expect(first.raw).not.toMatch(/^event:/m);
+    expect(first.raw).toMatch(/^id: \d+\ndata: \{"type":"orderbook",/m);
 
     first.close();
     await first.waitFor(() => streams.stats().viewers === 1, 'the first viewer to leave', 3000);

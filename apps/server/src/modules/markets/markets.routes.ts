@@ -9,12 +9,14 @@ import {
   marketListQuerySchema,
   marketListResponseSchema,
   orderBookSchema,
+  type MarketStreamEvent,
   type MarketStreamEventType,
 } from '@kalshi-desk/contracts';
 import { appError } from '../../shared/errors.js';
 import type { AccountUsecases } from '../account/account.usecases.js';
 import { requireSession } from '../sessions/sessions.guard.js';
 import { SSE_HEADERS } from '../stream/stream.http.js';
+import { formatSseMessage } from '../stream/stream.models.js';
 import type { MarketStreams, MarketViewer } from './markets.stream.js';
 import type { MarketsUsecases } from './markets.usecases.js';
 
@@ -98,7 +100,7 @@ export const marketsRoutes: FastifyPluginAsyncZod<MarketsRoutesOptions> = (app, 
       schema: {
         tags: ['markets'],
         summary:
-          'Server-Sent Events while watching a market: `orderbook` (full book), `ticker`, `connection_status`, `error`.',
+          'Server-Sent Events while watching a market, all default `message` events whose JSON `type` is `orderbook` (full book), `ticker`, `connection_status` or `error`.',
         params: z.object({ ticker: tickerSchema }),
         response: { 401: errorBodySchema, 404: errorBodySchema },
       },
@@ -142,17 +144,18 @@ function openSse(
   let nextId = 1;
   let isBlocked = false;
   let isClosed = false;
-  const waiting = new Map<MarketStreamEventType, unknown>();
+  const waiting = new Map<MarketStreamEventType, MarketStreamEvent>();
   const closeListeners: (() => void)[] = [];
 
-  const write = (type: MarketStreamEventType, data: unknown) => {
-    isBlocked = !res.write(`id: ${nextId++}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  // The positions stream's wire format: default messages whose JSON carries `type`.
+  const write = (event: MarketStreamEvent) => {
+    isBlocked = !res.write(formatSseMessage({ id: nextId++, event }));
   };
   const onDrain = () => {
     isBlocked = false;
-    for (const [type, data] of waiting) {
+    for (const [type, event] of waiting) {
       waiting.delete(type);
-      write(type, data);
+      write(event);
       if (isBlocked) break;
     }
     if (isBlocked) res.once('drain', onDrain);
@@ -173,14 +176,14 @@ function openSse(
   res.write('retry: 3000\n\n');
 
   return {
-    send: (type, data) => {
+    send: (event) => {
       if (isClosed) return;
       if (isBlocked) {
-        waiting.delete(type);
-        waiting.set(type, data);
+        waiting.delete(event.type);
+        waiting.set(event.type, event);
         return;
       }
-      write(type, data);
+      write(event);
       if (isBlocked) res.once('drain', onDrain);
     },
     close: () => {

@@ -5,7 +5,12 @@
  * user's stored key (Kalshi requires an authenticated WS connection even for public
  * channels), so logging out also ends that user's market data connection.
  */
-import type { ConnectionState, MarketStreamEventType, OrderBook } from '@kalshi-desk/contracts';
+import type {
+  ConnectionState,
+  MarketStreamEvent,
+  MarketTickerEvent,
+  OrderBook,
+} from '@kalshi-desk/contracts';
 import { KalshiWsClient, LocalOrderBook, type WsState, type WsSubscriptionHandle } from '@kalshi-desk/kalshi';
 import type { WsDataMessage } from '@kalshi-desk/kalshi/protocol';
 import type { FastifyBaseLogger } from 'fastify';
@@ -15,7 +20,7 @@ import { toOrderBook, toTickerEvent } from './markets.models.js';
 
 /** One SSE client watching one market. */
 export interface MarketViewer {
-  send(type: MarketStreamEventType, data: unknown): void;
+  send(event: MarketStreamEvent): void;
   /** Ends the client's stream (logout, shutdown, market unknown). */
   close(): void;
 }
@@ -43,7 +48,7 @@ interface Watch {
   viewers: Map<MarketViewer, string>;
   book: LocalOrderBook | null;
   lastBook: OrderBook | null;
-  lastTicker: unknown;
+  lastTicker: MarketTickerEvent | null;
   handles: WsSubscriptionHandle[];
   flushTimer: NodeJS.Timeout | null;
   isClosed: boolean;
@@ -91,12 +96,12 @@ export class MarketStreams {
       feed.watches.set(input.ticker, watch);
     }
     watch.viewers.set(input.viewer, input.jti);
-    input.viewer.send('connection_status', {
-      status: connectionStateOf(feed.client.state),
-      detail: 'watching ' + input.ticker,
+    input.viewer.send({
+      type: 'connection_status',
+      data: { status: connectionStateOf(feed.client.state), detail: 'watching ' + input.ticker },
     });
-    if (watch.lastBook !== null) input.viewer.send('orderbook', watch.lastBook);
-    if (watch.lastTicker !== null) input.viewer.send('ticker', watch.lastTicker);
+    if (watch.lastBook !== null) input.viewer.send({ type: 'orderbook', data: watch.lastBook });
+    if (watch.lastTicker !== null) input.viewer.send({ type: 'ticker', data: watch.lastTicker });
     if (isNew) void this.subscribe(feed, watch);
     const current = watch;
     return () => this.unwatch(feed, current, input.viewer);
@@ -144,9 +149,9 @@ export class MarketStreams {
     const offMessage = client.on('message', (message) => this.onMessage(feed, message));
     const offState = client.on('state', ({ state }) => {
       for (const watch of feed.watches.values()) {
-        this.broadcast(watch, 'connection_status', {
-          status: connectionStateOf(state),
-          detail: `upstream ${state}`,
+        this.broadcast(watch, {
+          type: 'connection_status',
+          data: { status: connectionStateOf(state), detail: `upstream ${state}` },
         });
       }
     });
@@ -154,16 +159,19 @@ export class MarketStreams {
       for (const ticker of subscription.marketTickers ?? []) {
         const watch = feed.watches.get(ticker);
         if (watch)
-          this.broadcast(watch, 'connection_status', { status: 'resyncing', detail: `order book ${reason}` });
+          this.broadcast(watch, {
+            type: 'connection_status',
+            data: { status: 'resyncing', detail: `order book ${reason}` },
+          });
       }
     });
     const offResynced = client.on('resynced', ({ subscription }) => {
       for (const ticker of subscription.marketTickers ?? []) {
         const watch = feed.watches.get(ticker);
         if (watch)
-          this.broadcast(watch, 'connection_status', {
-            status: connectionStateOf(client.state),
-            detail: 'order book resynced',
+          this.broadcast(watch, {
+            type: 'connection_status',
+            data: { status: connectionStateOf(client.state), detail: 'order book resynced' },
           });
       }
     });
@@ -194,7 +202,10 @@ export class MarketStreams {
       if (watch.isClosed) return;
       const message = error instanceof Error ? error.message : 'subscription failed';
       this.deps.logger.warn({ ticker: watch.ticker, err: message }, 'market subscription failed');
-      this.broadcast(watch, 'error', { message: `Live data for ${watch.ticker} is unavailable: ${message}` });
+      this.broadcast(watch, {
+        type: 'error',
+        data: { message: `Live data for ${watch.ticker} is unavailable: ${message}` },
+      });
       for (const viewer of [...watch.viewers.keys()]) {
         viewer.close();
         this.unwatch(feed, watch, viewer);
@@ -254,7 +265,7 @@ export class MarketStreams {
         const watch = feed.watches.get(message.msg.market_ticker);
         if (!watch) return;
         watch.lastTicker = toTickerEvent(message.msg, this.deps.clock.now());
-        this.broadcast(watch, 'ticker', watch.lastTicker);
+        this.broadcast(watch, { type: 'ticker', data: watch.lastTicker });
         return;
       }
       default:
@@ -269,7 +280,7 @@ export class MarketStreams {
       watch.flushTimer = null;
       if (watch.isClosed || watch.book === null) return;
       watch.lastBook = toOrderBook(watch.book, this.deps.clock.now());
-      this.broadcast(watch, 'orderbook', watch.lastBook);
+      this.broadcast(watch, { type: 'orderbook', data: watch.lastBook });
     };
     if (delayMs === 0) {
       flush();
@@ -279,7 +290,7 @@ export class MarketStreams {
     watch.flushTimer.unref();
   }
 
-  private broadcast(watch: Watch, type: MarketStreamEventType, data: unknown): void {
-    for (const viewer of watch.viewers.keys()) viewer.send(type, data);
+  private broadcast(watch: Watch, event: MarketStreamEvent): void {
+    for (const viewer of watch.viewers.keys()) viewer.send(event);
   }
 }

@@ -1,8 +1,15 @@
 import { portfolioSchema, positionSchema } from '@kalshi-desk/contracts';
-import { parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
+import { notional, parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   carryingValue,
+  ceilToGrid,
+  fillCashFlow,
+  ONE_DOLLAR,
+  orderReservations,
+  settlementPayout,
+  type RestingOrderAmounts,
   divideRounded,
   EMPTY_QUOTE,
   heldSidePrice,
@@ -159,6 +166,7 @@ describe('portfolioTotals', () => {
   it('total value is cash plus the mark value of every position (cost when unpriced)', () => {
     const totals = portfolioTotals({
       cash: $('100.00'),
+      reserved: 0,
       positions: [yes, noBook],
       closedPnl: 0,
       dayBaseline: null,
@@ -173,6 +181,7 @@ describe('portfolioTotals', () => {
   it("today's P&L is measured against the day's first equity snapshot", () => {
     const totals = portfolioTotals({
       cash: $('100.00'),
+      reserved: 0,
       positions: [yes],
       closedPnl: 0,
       dayBaseline: $('104.00'),
@@ -184,6 +193,7 @@ describe('portfolioTotals', () => {
   it('total P&L is realized + unrealized - fees over open positions plus closed results', () => {
     const totals = portfolioTotals({
       cash: 0,
+      reserved: 0,
       positions: [yes, noBook],
       closedPnl: $('3.00'),
       dayBaseline: null,
@@ -243,11 +253,222 @@ describe('the contract mapper', () => {
 
   it('portfolio numbers are dollars', () => {
     const dto = toPortfolioDto(
-      portfolioTotals({ cash: $('12.3456'), positions: [], closedPnl: 0, dayBaseline: $('10') }),
+      portfolioTotals({ cash: $('12.3456'), reserved: 0, positions: [], closedPnl: 0, dayBaseline: $('10') }),
       0,
     );
     expect(portfolioSchema.parse(dto)).toEqual(dto);
     expect(dto.cash_balance).toBe(12.3456);
     expect(dto.today_pnl).toBe(2.3456);
+  });
+});
+
+function order(
+  id: string,
+  bookSide: 'bid' | 'ask',
+  yesPrice: string,
+  remaining: string,
+  createdMs = 0,
+): RestingOrderAmounts {
+  return {
+    orderId: id,
+    ticker: 'KXT-1',
+    bookSide,
+    yesPrice: $(yesPrice),
+    remaining: qty(remaining),
+    createdMs,
+  };
+}
+
+describe('orderReservations', () => {
+  it('a bid holds its YES cost and an ask holds its NO cost when nothing is held', () => {
+    const r = orderReservations({
+      position: 0,
+      orders: [order('b', 'bid', '0.05', '100.00'), order('a', 'ask', '0.70', '10.00')],
+    });
+    expect(r.get('b')).toBe($('5.00'));
+    expect(r.get('a')).toBe($('3.00'));
+  });
+
+  it('the part of an order that closes the held position holds nothing', () => {
+    // Long 6 YES: an ask for 10 closes 6 and opens 4 NO at $0.40.
+    const r = orderReservations({ position: qty('6.00'), orders: [order('a', 'ask', '0.60', '10.00')] });
+    expect(r.get('a')).toBe($('1.60'));
+    // A bid on a YES position closes nothing.
+    const b = orderReservations({ position: qty('6.00'), orders: [order('b', 'bid', '0.60', '1.00')] });
+    expect(b.get('b')).toBe($('0.60'));
+  });
+
+  it('closing capacity goes to the best-priced order first, then the oldest', () => {
+    const r = orderReservations({
+      position: qty('10.00'),
+      orders: [
+        order('late-cheap', 'ask', '0.70', '10.00', 1),
+        order('early-good', 'ask', '0.60', '10.00', 5),
+      ],
+    });
+    // The lower ask (better for the book) closes the 10 YES; the other opens 10 NO at $0.30.
+    expect(r.get('early-good')).toBe(0);
+    expect(r.get('late-cheap')).toBe($('3.00'));
+    const tie = orderReservations({
+      position: qty('-5.00'),
+      orders: [order('second', 'bid', '0.40', '5.00', 20), order('first', 'bid', '0.40', '5.00', 10)],
+    });
+    expect(tie.get('first')).toBe(0);
+    expect(tie.get('second')).toBe($('2.00'));
+  });
+
+  it('fractional counts on a deci-cent grid are held to the micro-dollar', () => {
+    const r = orderReservations({ position: 0, orders: [order('x', 'bid', '0.123', '0.07')] });
+    expect(r.get('x')).toBe(8_610); // 0.123 x 0.07 = $0.00861
+    expect(ceilToGrid(8_610)).toBe(8_700);
+  });
+});
+
+describe('fillCashFlow', () => {
+  it('opening pays the side price and the fee; netting returns $1 per pair', () => {
+    expect(
+      fillCashFlow({
+        bookSide: 'bid',
+        yesPrice: $('0.52'),
+        count: qty('1.00'),
+        fee: $('0.0175'),
+        postPosition: 100,
+      }),
+    ).toBe(-$('0.5375'));
+    // Long 10 YES, sell 4 YES at 0.70 (an ask: buys 4 NO at 0.30, nets 4 pairs).
+    expect(
+      fillCashFlow({
+        bookSide: 'ask',
+        yesPrice: $('0.70'),
+        count: qty('4.00'),
+        fee: 0,
+        postPosition: qty('6.00'),
+      }),
+    ).toBe($('2.80'));
+    // Long 2 YES, ask 5: nets 2 pairs, opens 3 NO.
+    expect(
+      fillCashFlow({
+        bookSide: 'ask',
+        yesPrice: $('0.70'),
+        count: qty('5.00'),
+        fee: 0,
+        postPosition: qty('-3.00'),
+      }),
+    ).toBe($('2.00') - $('1.50'));
+  });
+});
+
+describe('settlementPayout', () => {
+  it('pays the winning side $1 a contract and scalar values floored to the balance grid', () => {
+    expect(settlementPayout({ position: qty('3.00'), result: 'yes', settlementValue: null })).toBe($('3.00'));
+    expect(settlementPayout({ position: qty('3.00'), result: 'no', settlementValue: null })).toBe(0);
+    expect(settlementPayout({ position: qty('-2.00'), result: 'no', settlementValue: null })).toBe($('2.00'));
+    // 0.01 YES at $0.1234 = $0.001234 -> $0.0012
+    expect(settlementPayout({ position: 1, result: 'scalar', settlementValue: $('0.1234') })).toBe(1_200);
+    expect(settlementPayout({ position: 1, result: null, settlementValue: null })).toBeNull();
+  });
+});
+
+/**
+ * A reference account kept the way the exchange keeps it (cash, one signed position at average
+ * cost, realized P&L, fees), for the account-value identity.
+ */
+class ReferenceAccount {
+  cash = 0;
+  position = 0;
+  exposure = 0;
+  realized = 0;
+  fees = 0;
+  fill(side: 'bid' | 'ask', yesPrice: number, count: number, fee: number): void {
+    const direction = side === 'bid' ? 1 : -1;
+    const sidePrice = side === 'bid' ? yesPrice : ONE_DOLLAR - yesPrice;
+    const held = Math.abs(this.position);
+    const closing = this.position * direction < 0 ? Math.min(count, held) : 0;
+    if (closing > 0) {
+      const removed = closing === held ? this.exposure : divideRounded(this.exposure * closing, held);
+      const proceeds = notional(ONE_DOLLAR, closing) - notional(sidePrice, closing);
+      this.exposure -= removed;
+      this.realized += proceeds - removed;
+      this.cash += proceeds;
+      this.position += direction * closing;
+    }
+    const opening = count - closing;
+    if (opening > 0) {
+      this.cash -= notional(sidePrice, opening);
+      this.exposure += notional(sidePrice, opening);
+      this.position += direction * opening;
+    }
+    this.cash -= fee;
+    this.fees += fee;
+  }
+}
+
+describe('the account-value identity', () => {
+  it('with no transfer, the change of total value equals realized + unrealized - fees, to the micro-dollar', () => {
+    const step = fc.record({
+      side: fc.constantFrom('bid' as const, 'ask' as const),
+      yesPrice: fc.integer({ min: 1, max: 999 }).map((p) => p * 1_000), // deci-cent grid
+      count: fc.integer({ min: 1, max: 5_000 }), // centi-contracts
+      fee: fc.integer({ min: 0, max: 500 }).map((f) => f * 100),
+      restingBid: fc.integer({ min: 1, max: 99 }).map((p) => p * 10_000),
+      restingCount: fc.integer({ min: 0, max: 2_000 }),
+      bid: fc.integer({ min: 1, max: 999 }).map((p) => p * 1_000),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+        const ref = new ReferenceAccount();
+        let predictedCash = 0;
+        for (const s of steps) {
+          ref.fill(s.side, s.yesPrice, s.count, s.fee);
+          predictedCash += fillCashFlow({
+            bookSide: s.side,
+            yesPrice: s.yesPrice,
+            count: s.count,
+            fee: s.fee,
+            postPosition: ref.position,
+          });
+          expect(predictedCash).toBe(ref.cash);
+          const quote: MarketQuote = { yesBid: s.bid, yesAsk: Math.min(s.bid + 10_000, 999_000), last: null };
+          const pnl = positionPnl({
+            amounts: {
+              position: ref.position,
+              exposure: ref.exposure,
+              realizedPnl: ref.realized,
+              feesPaid: ref.fees,
+            },
+            quote,
+            mark: 'bid',
+          });
+          const open = ref.position === 0 ? [] : [pnl];
+          // A resting order moves cash from available to reserved: the total does not move.
+          const reserved = ceilToGrid(
+            [
+              ...orderReservations({
+                position: ref.position,
+                orders: [order('r', 'bid', String(s.restingBid / 1e6), String(s.restingCount / 100))],
+              }).values(),
+            ].reduce((a, b) => a + b, 0),
+          );
+          const withOrder = portfolioTotals({
+            cash: ref.cash - reserved,
+            reserved,
+            positions: open,
+            closedPnl: ref.position === 0 ? ref.realized - ref.fees : 0,
+            dayBaseline: 0,
+          });
+          const withoutOrder = portfolioTotals({
+            cash: ref.cash,
+            reserved: 0,
+            positions: open,
+            closedPnl: ref.position === 0 ? ref.realized - ref.fees : 0,
+            dayBaseline: 0,
+          });
+          expect(withOrder.totalValue).toBe(withoutOrder.totalValue);
+          // Started from 0 cash and nothing held: today's P&L against 0 is the whole P&L.
+          expect(withOrder.todayPnl).toBe(withOrder.totalPnl);
+        }
+      }),
+      { seed: 20261201, numRuns: 300 },
+    );
   });
 });

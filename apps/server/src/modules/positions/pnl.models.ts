@@ -1,5 +1,5 @@
 /**
- * THE profit-and-loss module (DESIGN.md §5): every P&L number the server shows comes from here.
+ * THE profit-and-loss module (docs/design.md §5): every P&L number the server shows comes from here.
  *
  * Pure and exact. Money is integer MicroDollars (1e-6 USD), quantities integer CentiContracts
  * (0.01 contract), both from `@kalshi-desk/kalshi/protocol`. Floating point appears only in
@@ -10,8 +10,9 @@
  * the micro-dollar (`notional`). Kalshi prices have at most 4 decimals and quantities 2, so
  * in practice no rounding ever happens; the rule exists so that the arithmetic is total.
  */
-import type { Mark, Portfolio, Position, Side } from '@kalshi-desk/contracts';
+import type { Mark, Portfolio, Position, RestingOrder, Side } from '@kalshi-desk/contracts';
 import {
+  divideRounded,
   MICROS_PER_CENT,
   MICROS_PER_DOLLAR,
   notional,
@@ -84,19 +85,8 @@ export function sideOf(position: CentiContracts): Side {
   return position < 0 ? 'NO' : 'YES';
 }
 
-/** Divides and rounds half away from zero, exactly (BigInt), for average prices. */
-export function divideRounded(numerator: number, denominator: number): number {
-  if (denominator === 0) throw new RangeError('division by zero');
-  const n = BigInt(numerator);
-  const d = BigInt(denominator);
-  const negative = n < 0n !== d < 0n;
-  const absN = n < 0n ? -n : n;
-  const absD = d < 0n ? -d : d;
-  const q = absN / absD;
-  const r = absN - q * absD;
-  const rounded = r * 2n >= absD ? q + 1n : q;
-  return Number(negative ? -rounded : rounded);
-}
+/** Re-exported: the one exact rounded division lives with the fixed-point helpers. */
+export { divideRounded };
 
 /**
  * The held side's price under a mark.
@@ -171,10 +161,122 @@ export function marketTotalPnl(pnl: PositionPnl): MicroDollars {
   return pnl.realizedPnl + (pnl.unrealizedPnl ?? 0) - pnl.feesPaid;
 }
 
+// ---- money held by resting orders ----------------------------------------------------
+
+/**
+ * Kalshi keeps balances on a $0.0001 grid (per-fill fees are rounded up to it and a rounding
+ * fee keeps cash on it), so the amount held back for orders is rounded up to it too.
+ */
+export const BALANCE_GRID: MicroDollars = 100;
+
+/** Rounds a non-negative amount up to the balance grid. */
+export function ceilToGrid(value: MicroDollars): MicroDollars {
+  return Math.ceil(value / BALANCE_GRID) * BALANCE_GRID;
+}
+
+/** Rounds an amount down to the balance grid (toward minus infinity). */
+export function floorToGrid(value: MicroDollars): MicroDollars {
+  return Math.floor(value / BALANCE_GRID) * BALANCE_GRID;
+}
+
+/** One resting order, on the YES book as Kalshi's V2 orders are. */
+export interface RestingOrderAmounts {
+  orderId: string;
+  ticker: string;
+  /** bid buys YES, ask buys NO (sells YES). */
+  bookSide: 'bid' | 'ask';
+  yesPrice: MicroDollars;
+  remaining: CentiContracts;
+  /** ms; orders of one price level are served in this order, then by id. */
+  createdMs: number;
+}
+
+/** Price the order pays per contract of the side it buys: YES price for a bid, $1 - it for an ask. */
+export function orderSidePrice(order: Pick<RestingOrderAmounts, 'bookSide' | 'yesPrice'>): MicroDollars {
+  return order.bookSide === 'bid' ? order.yesPrice : ONE_DOLLAR - order.yesPrice;
+}
+
+/**
+ * What each resting order of ONE market holds back, by the rule the exchange applies (and the
+ * simulator implements, docs/decisions/005-simulator.md):
+ * - the part of an order that closes the held position reserves nothing (each YES+NO pair nets
+ *   to $1): a bid closes a NO position, an ask closes a YES position;
+ * - the closing capacity (the held contracts of the opposite side) goes to the orders in book
+ *   priority: best price first (highest YES price for bids, lowest for asks), then the oldest,
+ *   then by order id; each contract of it is used once;
+ * - the rest of each order opens contracts and reserves their cost at the order's side price.
+ * Fees are not reserved: a resting order fills as a maker.
+ */
+export function orderReservations(args: {
+  position: CentiContracts;
+  orders: readonly RestingOrderAmounts[];
+}): Map<string, MicroDollars> {
+  const result = new Map<string, MicroDollars>();
+  for (const side of ['bid', 'ask'] as const) {
+    let closable = side === 'bid' ? Math.max(0, -args.position) : Math.max(0, args.position);
+    const queue = args.orders
+      .filter((o) => o.bookSide === side)
+      .sort(
+        (a, b) =>
+          (side === 'bid' ? b.yesPrice - a.yesPrice : a.yesPrice - b.yesPrice) ||
+          a.createdMs - b.createdMs ||
+          (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0),
+      );
+    for (const order of queue) {
+      const closing = Math.min(order.remaining, closable);
+      closable -= closing;
+      result.set(order.orderId, notional(orderSidePrice(order), order.remaining - closing));
+    }
+  }
+  return result;
+}
+
+/**
+ * Cash a fill moves, from the fill alone: the contracts bought cost their side price, every
+ * pair that nets against the position held before returns $1, and the fee is paid.
+ * `postPosition` is the signed position after the fill.
+ */
+export function fillCashFlow(fill: {
+  bookSide: 'bid' | 'ask';
+  yesPrice: MicroDollars;
+  count: CentiContracts;
+  fee: MicroDollars;
+  postPosition: CentiContracts;
+}): MicroDollars {
+  const delta = fill.bookSide === 'bid' ? fill.count : -fill.count;
+  const before = fill.postPosition - delta;
+  const netted = before * delta < 0 ? Math.min(fill.count, Math.abs(before)) : 0;
+  const sidePrice = fill.bookSide === 'bid' ? fill.yesPrice : ONE_DOLLAR - fill.yesPrice;
+  return notional(ONE_DOLLAR, netted) - notional(sidePrice, fill.count) - fill.fee;
+}
+
+/**
+ * What settlement pays a position: per contract $1 to the winning side ("yes" pays YES, "no"
+ * pays NO), or for a scalar result the settlement value per YES and $1 minus it per NO;
+ * rounded down to the balance grid. Null when the result is not known.
+ */
+export function settlementPayout(args: {
+  position: CentiContracts;
+  result: string | null;
+  settlementValue: MicroDollars | null;
+}): MicroDollars | null {
+  const isYes = args.position > 0;
+  let perContract: MicroDollars;
+  if (args.result === 'yes') perContract = isYes ? ONE_DOLLAR : 0;
+  else if (args.result === 'no') perContract = isYes ? 0 : ONE_DOLLAR;
+  else if (args.settlementValue !== null) {
+    perContract = isYes ? args.settlementValue : ONE_DOLLAR - args.settlementValue;
+  } else return null;
+  return floorToGrid(notional(perContract, Math.abs(args.position)));
+}
+
 export interface PortfolioTotals {
+  /** Available cash: what the exchange lets new orders use. */
   cash: MicroDollars;
+  /** Cash held back for resting orders (still the trader's). */
+  reserved: MicroDollars;
   positionsValue: MicroDollars;
-  /** cash + positionsValue. */
+  /** cash + reserved + positionsValue: unchanged by placing or cancelling an order. */
   totalValue: MicroDollars;
   /** totalValue - the day's baseline; 0 when there is no baseline yet. */
   todayPnl: MicroDollars;
@@ -197,6 +299,7 @@ export interface PortfolioTotals {
  */
 export function portfolioTotals(args: {
   cash: MicroDollars;
+  reserved: MicroDollars;
   positions: readonly PositionPnl[];
   closedPnl: MicroDollars;
   dayBaseline: MicroDollars | null;
@@ -207,10 +310,11 @@ export function portfolioTotals(args: {
     positionsValue += carryingValue(p);
     openPnl += marketTotalPnl(p);
   }
-  const totalValue = args.cash + positionsValue;
+  const totalValue = args.cash + args.reserved + positionsValue;
   const todayPnl = args.dayBaseline === null ? 0 : totalValue - args.dayBaseline;
   return {
     cash: args.cash,
+    reserved: args.reserved,
     positionsValue,
     totalValue,
     todayPnl,
@@ -285,10 +389,43 @@ export function toPositionDto(pnl: PositionPnl, ctx: PositionContext, mark: Mark
   };
 }
 
+/** The one mapper from a resting order and its reservation to the contracts' `RestingOrder`. */
+export function toRestingOrderDto(order: RestingOrderAmounts, reserved: MicroDollars): RestingOrder {
+  return {
+    order_id: order.orderId,
+    ticker: order.ticker,
+    side: order.bookSide === 'bid' ? 'YES' : 'NO',
+    book_side: order.bookSide,
+    price: microsToCents(orderSidePrice(order)),
+    yes_price: microsToCents(order.yesPrice),
+    remaining_count: centisToContracts(order.remaining),
+    reserved: microsToDollars(reserved),
+    created_time: order.createdMs > 0 ? new Date(order.createdMs).toISOString() : null,
+  };
+}
+
+/**
+ * Final result of a settled position: Kalshi's realized P&L so far, plus the payout, minus the
+ * cost still open, minus all fees. Without a known result the payout counts as 0.
+ */
+export function settlementResult(
+  amounts: PositionAmounts,
+  market: { result: string | null; settlementValue: MicroDollars | null },
+): MicroDollars {
+  const payout =
+    settlementPayout({
+      position: amounts.position,
+      result: market.result,
+      settlementValue: market.settlementValue,
+    }) ?? 0;
+  return amounts.realizedPnl + payout - amounts.exposure - amounts.feesPaid;
+}
+
 export function toPortfolioDto(totals: PortfolioTotals, lastUpdated: number): Portfolio {
   return {
     total_value: microsToDollars(totals.totalValue),
     cash_balance: microsToDollars(totals.cash),
+    reserved_for_orders: microsToDollars(totals.reserved),
     positions_value: microsToDollars(totals.positionsValue),
     today_pnl: microsToDollars(totals.todayPnl),
     today_pnl_percent: totals.todayPnlPercent,

@@ -5,10 +5,12 @@ import {
   fillMessage,
   kalshiBalance,
   kalshiMarket,
+  kalshiOrder,
   kalshiPosition,
   lifecycleMessage,
   marketPositionMessage,
   tickerMessage,
+  userOrderMessage,
 } from './testing/kalshi-fixtures.js';
 
 const T0 = Date.parse('2026-11-24T12:00:00Z');
@@ -26,6 +28,7 @@ function setup() {
       kalshiMarket({ ticker: 'KXA-1', yes_bid_dollars: '0.6000', yes_ask_dollars: '0.6200' }),
       kalshiMarket({ ticker: 'KXB-1', yes_bid_dollars: '0.5500', yes_ask_dollars: '0.5800' }),
     ],
+    orders: [],
     balance: kalshiBalance('100.0000'),
   });
   return { tracker, loaded, advance: (ms: number) => (now += ms) };
@@ -196,12 +199,13 @@ describe('PositionTracker', () => {
         kalshiPosition('KXB-1', '-4.00', '1.600000', { fees_paid_dollars: '0.020000' }),
       ],
       markets: [],
+      orders: [],
       balance: kalshiBalance('99.5000'),
     });
     expect(drift).toEqual([
-      { ticker: null, field: 'cash', tracked: 100_000_000, exchange: 99_500_000 },
       { ticker: 'KXA-1', field: 'position', tracked: 900, exchange: 1000 },
       { ticker: 'KXA-1', field: 'exposure', tracked: 4_500_000, exchange: 5_000_000 },
+      { ticker: null, field: 'cash', tracked: 100_000_000, exchange: 99_500_000 },
     ]);
     expect(changes.updated).toEqual(['KXA-1']);
     expect(tracker.positionView('KXA-1', 'bid')?.quantity).toBe(10);
@@ -212,6 +216,7 @@ describe('PositionTracker', () => {
     const { changes, drift } = tracker.loadSnapshot({
       positions: [kalshiPosition('KXA-1', '10.00', '5.000000')],
       markets: [],
+      orders: [],
       balance: kalshiBalance('100.0000'),
     });
     expect(changes.removed).toEqual([{ ticker: 'KXB-1', reason: 'closed' }]);
@@ -266,5 +271,152 @@ describe('entryTimesFromFills', () => {
       fills: [fill('A', 'bid', 100, 50), fill('A', 'bid', 100, 60)],
     });
     expect(times.get('A')).toBe(50);
+  });
+});
+
+describe('PositionTracker: money held by resting orders', () => {
+  function fresh() {
+    let now = T0;
+    const tracker = new PositionTracker(() => now);
+    tracker.loadSnapshot({ positions: [], markets: [], orders: [], balance: kalshiBalance('1000.0000') });
+    return { tracker, advance: (ms: number) => (now += ms) };
+  }
+
+  it('a resting buy moves cash to "in orders" and leaves the account value alone', () => {
+    const { tracker } = fresh();
+    const before = tracker.totals(parseDollars('1000'));
+    const changes = tracker.apply(
+      userOrderMessage({
+        orderId: 'o1',
+        ticker: 'KXA-1',
+        bookSide: 'bid',
+        yesPrice: '0.0500',
+        remaining: '100.00',
+      }),
+    );
+    expect(changes.ordersChanged).toBe(true);
+    expect(changes.isBalanceAffected).toBe(true);
+    // The exchange's balance read after the order says $995 available.
+    tracker.setBalance(parseDollars('995.0000'));
+    const after = tracker.totals(parseDollars('1000'));
+    expect(after.cash).toBe(parseDollars('995'));
+    expect(after.reserved).toBe(parseDollars('5'));
+    expect(after.totalValue).toBe(before.totalValue);
+    expect(after.todayPnl).toBe(0);
+    expect(tracker.ordersView()).toEqual([
+      expect.objectContaining({ order_id: 'o1', side: 'YES', price: 5, remaining_count: 100, reserved: 5 }),
+    ]);
+    // Cancelled: the money comes back to available, the value still does not move.
+    tracker.apply(
+      userOrderMessage({
+        orderId: 'o1',
+        ticker: 'KXA-1',
+        bookSide: 'bid',
+        yesPrice: '0.0500',
+        remaining: '0.00',
+        status: 'canceled',
+        updatedMs: 2,
+      }),
+    );
+    expect(tracker.totals(parseDollars('1000'))).toMatchObject({ cash: parseDollars('1000'), reserved: 0 });
+    expect(tracker.ordersView()).toEqual([]);
+  });
+
+  it('a late "resting" message of an order that already ended does not bring it back', () => {
+    const { tracker } = fresh();
+    const base = { orderId: 'o2', ticker: 'KXA-1', bookSide: 'ask' as const, yesPrice: '0.6000' };
+    tracker.apply(userOrderMessage({ ...base, remaining: '0.00', status: 'canceled', updatedMs: 5 }));
+    tracker.apply(userOrderMessage({ ...base, remaining: '3.00', updatedMs: 4 }));
+    expect(tracker.ordersView()).toEqual([]);
+    expect(tracker.reserved()).toBe(0);
+  });
+
+  it('a fill moves the predicted cash by its own cash flow before the balance is re-read', () => {
+    const { tracker } = fresh();
+    tracker.apply(
+      fillMessage({
+        ticker: 'KXA-1',
+        bookSide: 'bid',
+        count: '10.00',
+        yesPrice: '0.4000',
+        post: '10.00',
+        tsMs: T0,
+      }),
+    );
+    tracker.apply(marketPositionMessage('KXA-1', '10.00', '4.0000', '0.0000', '0.0100'));
+    // 10 x $0.40 + the $0.01 fee of the fixture
+    expect(tracker.cash).toBe(parseDollars('995.99'));
+    // A fill the balance already counted (recovered over REST) is not counted twice.
+    tracker.apply(
+      fillMessage({
+        ticker: 'KXA-1',
+        bookSide: 'bid',
+        count: '1.00',
+        yesPrice: '0.4000',
+        post: '11.00',
+        tsMs: T0 + 1,
+      }),
+      { isKnownFill: true },
+    );
+    expect(tracker.cash).toBe(parseDollars('995.99'));
+  });
+
+  it("an order that would close the held position holds nothing, and a fill that empties it re-prices the order's hold", () => {
+    const { tracker } = fresh();
+    tracker.apply(marketPositionMessage('KXA-1', '10.00', '4.0000'));
+    tracker.apply(
+      userOrderMessage({
+        orderId: 'o3',
+        ticker: 'KXA-1',
+        bookSide: 'ask',
+        yesPrice: '0.7000',
+        remaining: '10.00',
+      }),
+    );
+    expect(tracker.reserved()).toBe(0);
+    const changes = tracker.apply(marketPositionMessage('KXA-1', '4.00', '1.6000', '1.8000'));
+    expect(changes.ordersChanged).toBe(true);
+    // 6 of the 10 now open NO at $0.30.
+    expect(tracker.reserved()).toBe(parseDollars('1.80'));
+  });
+
+  it('a REST snapshot adds the reservations of the listed resting orders back to the balance', () => {
+    let now = T0;
+    const tracker = new PositionTracker(() => now);
+    now += 1;
+    tracker.loadSnapshot({
+      positions: [],
+      markets: [],
+      orders: [
+        kalshiOrder({
+          order_id: 'r1',
+          ticker: 'KXA-1',
+          book_side: 'bid',
+          yes_price_dollars: '0.2500',
+          remaining_count_fp: '4.00',
+        }),
+        kalshiOrder({ order_id: 'gone', ticker: 'KXA-1', status: 'canceled', remaining_count_fp: '0.00' }),
+      ],
+      balance: kalshiBalance('99.0000'),
+    });
+    expect(tracker.totals(null)).toMatchObject({
+      cash: parseDollars('99'),
+      reserved: parseDollars('1'),
+      totalValue: parseDollars('100'),
+    });
+  });
+
+  it('settlement credits the payout of the held side', () => {
+    const { tracker } = fresh();
+    tracker.loadSnapshot({
+      positions: [kalshiPosition('KXA-1', '-3.00', '1.200000')],
+      markets: [kalshiMarket({ ticker: 'KXA-1', yes_bid_dollars: '0.1000', yes_ask_dollars: '0.1200' })],
+      orders: [],
+      balance: kalshiBalance('998.8000'),
+    });
+    tracker.apply(lifecycleMessage('KXA-1', 'determined', 'no'));
+    const changes = tracker.apply(lifecycleMessage('KXA-1', 'settled'));
+    expect(changes.removed).toEqual([{ ticker: 'KXA-1', reason: 'settled' }]);
+    expect(tracker.cash).toBe(parseDollars('1001.8'));
   });
 });

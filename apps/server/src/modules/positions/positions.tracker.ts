@@ -4,7 +4,7 @@
  * each input returns the domain changes it caused, and the exchange session turns those
  * into stream events, cache writes and subscription updates.
  */
-import type { Mark, Portfolio, Position } from '@kalshi-desk/contracts';
+import type { Mark, Portfolio, Position, RestingOrder } from '@kalshi-desk/contracts';
 import {
   parseCount,
   parseDollars,
@@ -14,20 +14,26 @@ import {
   type Market,
   type MarketPosition,
   type MicroDollars,
+  type Order as KalshiOrder,
   type WsDataMessage,
-  notional,
 } from '@kalshi-desk/kalshi/protocol';
 import {
+  ceilToGrid,
   EMPTY_QUOTE,
-  ONE_DOLLAR,
+  fillCashFlow,
   normalizeQuote,
+  orderReservations,
   portfolioTotals,
   positionPnl,
+  settlementPayout,
+  settlementResult,
   toPortfolioDto,
   toPositionDto,
+  toRestingOrderDto,
   type MarketQuote,
   type PortfolioTotals,
   type PositionAmounts,
+  type RestingOrderAmounts,
 } from './pnl.models.js';
 
 export interface MarketInfo {
@@ -76,6 +82,13 @@ export interface TrackerChanges {
   updated: string[];
   removed: { ticker: string; reason: RemovalReason }[];
   portfolioChanged: boolean;
+  /** The resting orders or what they hold back changed. */
+  ordersChanged: boolean;
+  /**
+   * Something moved the exchange's balance (a fill, an order, a settlement): the cash here is
+   * predicted from the message, and the session re-reads the balance to confirm it.
+   */
+  isBalanceAffected: boolean;
   fills: TrackedFill[];
   /** Markets newly held: subscribe to their ticker. */
   opened: string[];
@@ -98,6 +111,8 @@ export function emptyChanges(): TrackerChanges {
     updated: [],
     removed: [],
     portfolioChanged: false,
+    ordersChanged: false,
+    isBalanceAffected: false,
     fills: [],
     opened: [],
     closed: [],
@@ -193,6 +208,8 @@ export interface TrackerSnapshot {
   positions: readonly MarketPosition[];
   markets: readonly Market[];
   balance: GetBalanceResponse;
+  /** The account's resting orders (`GET /portfolio/orders?status=resting`). */
+  orders: readonly KalshiOrder[];
   /** Entry times known from elsewhere (fills, the cache); missing ones default to last_updated_ts. */
   entryTimes?: ReadonlyMap<string, number>;
 }
@@ -202,12 +219,36 @@ export interface PositionsView {
   portfolio: Portfolio;
 }
 
+/** Kalshi's REST Order -> a resting order, or null when it no longer rests. */
+export function restingOrderFromRest(order: KalshiOrder): RestingOrderAmounts | null {
+  const remaining = parseCount(order.remaining_count_fp);
+  if (order.status !== 'resting' || remaining <= 0) return null;
+  return {
+    orderId: order.order_id,
+    ticker: order.ticker,
+    bookSide: order.book_side,
+    yesPrice: parseDollars(order.yes_price_dollars),
+    remaining,
+    createdMs: timeOrNull(order.created_time) ?? 0,
+  };
+}
+
+/** Ended orders remembered so that a late `resting` message cannot bring one back. */
+const ENDED_ORDERS_KEPT = 5_000;
+
 export class PositionTracker {
   private readonly positionsByTicker = new Map<string, TrackedPosition>();
   private readonly marketsByTicker = new Map<string, MarketInfo>();
   /** Realized results of markets closed or settled while tracked (total_pnl). */
   private readonly closedPnlByTicker = new Map<string, MicroDollars>();
+  /**
+   * The account's cash including what resting orders hold back: available = this - reserved.
+   * Orders only move money between the two parts, so this changes with fills, settlements and
+   * transfers only (predicted from messages, confirmed by every balance read).
+   */
   private cashMicros: MicroDollars = 0;
+  private readonly ordersById = new Map<string, RestingOrderAmounts & { updatedMs: number }>();
+  private readonly endedOrders = new Map<string, number>();
   private entrySigns = new Map<string, number>();
   private lastChange: number;
 
@@ -215,8 +256,49 @@ export class PositionTracker {
     this.lastChange = now();
   }
 
+  /** Available cash: the exchange's balance, what new orders can use. */
   get cash(): MicroDollars {
+    return this.cashMicros - this.reserved();
+  }
+
+  /** Cash including the part held back for resting orders (what the cache keeps). */
+  get cashIncludingReserved(): MicroDollars {
     return this.cashMicros;
+  }
+
+  /** What resting orders hold back in total, rounded up to the balance grid as the exchange does. */
+  reserved(): MicroDollars {
+    let sum = 0;
+    for (const value of this.reservationsByOrder().values()) sum += value;
+    return ceilToGrid(sum);
+  }
+
+  /** Resting orders with what each holds back, oldest first. */
+  ordersView(): RestingOrder[] {
+    const reservations = this.reservationsByOrder();
+    return [...this.ordersById.values()]
+      .sort((a, b) => a.createdMs - b.createdMs || (a.orderId < b.orderId ? -1 : 1))
+      .map((o) => toRestingOrderDto(o, reservations.get(o.orderId) ?? 0));
+  }
+
+  private reservationsByOrder(): Map<string, MicroDollars> {
+    const byTicker = new Map<string, RestingOrderAmounts[]>();
+    for (const order of this.ordersById.values()) {
+      const list = byTicker.get(order.ticker) ?? [];
+      list.push(order);
+      byTicker.set(order.ticker, list);
+    }
+    const result = new Map<string, MicroDollars>();
+    for (const [ticker, orders] of byTicker) {
+      const position = this.positionsByTicker.get(ticker)?.amounts.position ?? 0;
+      for (const [id, value] of orderReservations({ position, orders })) result.set(id, value);
+    }
+    return result;
+  }
+
+  private hasOrdersIn(ticker: string): boolean {
+    for (const order of this.ordersById.values()) if (order.ticker === ticker) return true;
+    return false;
   }
 
   get lastUpdated(): number {
@@ -270,11 +352,11 @@ export class PositionTracker {
     for (const market of snapshot.markets)
       this.marketsByTicker.set(market.ticker, marketInfoFromRest(market));
 
-    const cash = parseDollars(snapshot.balance.balance_dollars);
-    if (cash !== this.cashMicros) {
-      drift.push({ ticker: null, field: 'cash', tracked: this.cashMicros, exchange: cash });
-      this.cashMicros = cash;
-      changes.portfolioChanged = true;
+    const previousOrders = JSON.stringify(this.ordersView());
+    this.ordersById.clear();
+    for (const row of snapshot.orders) {
+      const order = restingOrderFromRest(row);
+      if (order) this.ordersById.set(order.orderId, { ...order, updatedMs: now });
     }
 
     const seen = new Set<string>();
@@ -314,13 +396,29 @@ export class PositionTracker {
     for (const ticker of this.heldTickers()) {
       if (!this.marketsByTicker.has(ticker)) changes.missingMarkets.push(ticker);
     }
+    // The balance is what is left after the reservations of the orders and positions just read.
+    const cash = parseDollars(snapshot.balance.balance_dollars) + this.reserved();
+    if (cash !== this.cashMicros) {
+      drift.push({ ticker: null, field: 'cash', tracked: this.cashMicros, exchange: cash });
+      this.cashMicros = cash;
+      changes.portfolioChanged = true;
+    }
+    if (JSON.stringify(this.ordersView()) !== previousOrders) {
+      changes.ordersChanged = true;
+      changes.portfolioChanged = true;
+    }
     if (changes.updated.length > 0 || changes.removed.length > 0) changes.portfolioChanged = true;
     this.touch(changes);
     return { changes, drift };
   }
 
-  setCash(cash: MicroDollars): TrackerChanges {
+  /**
+   * A balance read: `available` is what the exchange says new orders can use; the reservations
+   * of the orders known now are added back.
+   */
+  setBalance(available: MicroDollars): TrackerChanges {
     const changes = emptyChanges();
+    const cash = available + this.reserved();
     if (cash !== this.cashMicros) {
       this.cashMicros = cash;
       changes.portfolioChanged = true;
@@ -340,8 +438,12 @@ export class PositionTracker {
     return changes;
   }
 
-  /** Applies one WS data message (already validated by the protocol schemas). */
-  apply(message: WsDataMessage): TrackerChanges {
+  /**
+   * Applies one WS data message (already validated by the protocol schemas). A fill that is
+   * `isKnownFill` was already counted in a balance read (recovered over REST): its cash is not
+   * counted again.
+   */
+  apply(message: WsDataMessage, options: { isKnownFill?: boolean } = {}): TrackerChanges {
     const changes = emptyChanges();
     const now = this.now();
     switch (message.type) {
@@ -353,16 +455,23 @@ export class PositionTracker {
           realizedPnl: parseDollars(m.realized_pnl_dollars),
           feesPaid: parseDollars(m.fees_paid_dollars),
         };
+        if (this.hasOrdersIn(m.market_ticker)) changes.ordersChanged = true;
         if (amounts.position === 0) {
           const market = this.marketsByTicker.get(m.market_ticker);
-          const reason: RemovalReason = isSettledStatus(market?.status) ? 'settled' : 'closed';
+          const isSettlement = isSettledStatus(market?.status);
+          if (isSettlement && market) this.creditSettlement(m.market_ticker, market, changes);
+          const reason: RemovalReason = isSettlement ? 'settled' : 'closed';
           this.remove(m.market_ticker, reason, changes, amounts.realizedPnl - amounts.feesPaid);
         } else {
           const previous = this.positionsByTicker.get(m.market_ticker);
           const sign = Math.sign(amounts.position);
           const keepsEntry = previous !== undefined && this.entrySigns.get(m.market_ticker) === sign;
           this.upsert(m.market_ticker, amounts, keepsEntry ? previous.entryTime : now, now, changes);
-          if (!this.marketsByTicker.has(m.market_ticker)) changes.missingMarkets.push(m.market_ticker);
+          // A market held again may carry a quote from before its ticker subscription was
+          // dropped: fetch it afresh, as a market never seen.
+          if (!this.marketsByTicker.has(m.market_ticker) || previous === undefined) {
+            changes.missingMarkets.push(m.market_ticker);
+          }
         }
         break;
       }
@@ -382,6 +491,10 @@ export class PositionTracker {
           ts: m.ts_ms,
         };
         changes.fills.push(fill);
+        changes.isBalanceAffected = true;
+        if (!options.isKnownFill && fill.postPosition !== null) {
+          this.cashMicros += fillCashFlow({ ...fill, postPosition: fill.postPosition });
+        }
         const post = fill.postPosition ?? 0;
         const sign = Math.sign(post);
         if (sign === 0) this.entrySigns.delete(fill.ticker);
@@ -459,6 +572,7 @@ export class PositionTracker {
         if (m.event_type === 'settled') {
           const tracked = this.positionsByTicker.get(m.market_ticker);
           const result = tracked ? settlementResult(tracked.amounts, market) : 0;
+          this.creditSettlement(m.market_ticker, market, changes);
           this.remove(m.market_ticker, 'settled', changes, result);
         } else {
           changes.updated.push(m.market_ticker);
@@ -466,11 +580,61 @@ export class PositionTracker {
         }
         break;
       }
+      case 'user_order': {
+        this.applyOrder(message.msg, now, changes);
+        break;
+      }
       default:
         break;
     }
     this.touch(changes);
     return changes;
+  }
+
+  private applyOrder(
+    m: Extract<WsDataMessage, { type: 'user_order' }>['msg'],
+    now: number,
+    changes: TrackerChanges,
+  ): void {
+    if (this.endedOrders.has(m.order_id)) return;
+    const updatedMs = m.last_updated_ts_ms ?? now;
+    const known = this.ordersById.get(m.order_id);
+    if (known && known.updatedMs > updatedMs) return; // an older message arriving late
+    const remaining = parseCount(m.remaining_count_fp);
+    changes.ordersChanged = true;
+    changes.portfolioChanged = true;
+    changes.isBalanceAffected = true;
+    if (m.status === 'resting' && remaining > 0) {
+      this.ordersById.set(m.order_id, {
+        orderId: m.order_id,
+        ticker: m.ticker,
+        bookSide: m.book_side,
+        yesPrice: parseDollars(m.yes_price_dollars),
+        remaining,
+        createdMs: m.created_ts_ms ?? known?.createdMs ?? updatedMs,
+        updatedMs,
+      });
+      return;
+    }
+    this.ordersById.delete(m.order_id);
+    this.endedOrders.set(m.order_id, updatedMs);
+    if (this.endedOrders.size > ENDED_ORDERS_KEPT) {
+      const oldest = this.endedOrders.keys().next();
+      if (!oldest.done) this.endedOrders.delete(oldest.value);
+    }
+  }
+
+  /** Settlement pays the held contracts: predicted here, confirmed by the next balance read. */
+  private creditSettlement(ticker: string, market: MarketInfo, changes: TrackerChanges): void {
+    const tracked = this.positionsByTicker.get(ticker);
+    if (!tracked) return;
+    const payout = settlementPayout({
+      position: tracked.amounts.position,
+      result: market.result,
+      settlementValue: market.settlementValue,
+    });
+    if (payout !== null) this.cashMicros += payout;
+    changes.isBalanceAffected = true;
   }
 
   /** Current positions as our API's `Position`, valued at `mark`. */
@@ -514,8 +678,10 @@ export class PositionTracker {
         mark: 'bid',
       }),
     );
+    const reserved = this.reserved();
     return portfolioTotals({
-      cash: this.cashMicros,
+      cash: this.cashMicros - reserved,
+      reserved,
       positions: pnls,
       closedPnl: this.closedPnl(),
       dayBaseline,
@@ -596,23 +762,4 @@ function placeholderMarket(ticker: string, quote: MarketQuote): MarketInfo {
     result: null,
     settlementValue: null,
   };
-}
-
-/**
- * Final result of a settled position: Kalshi's realized P&L so far, plus the payout
- * (YES wins $1 per contract on "yes", NO on "no"; scalar pays the settlement value per YES
- * and $1 minus it per NO), minus the cost still open, minus all fees.
- */
-export function settlementResult(amounts: PositionAmounts, market: MarketInfo): MicroDollars {
-  const quantity = Math.abs(amounts.position);
-  const isYes = amounts.position > 0;
-  let perContract: MicroDollars;
-  if (market.result === 'yes') perContract = isYes ? ONE_DOLLAR : 0;
-  else if (market.result === 'no') perContract = isYes ? 0 : ONE_DOLLAR;
-  else {
-    const value = market.settlementValue ?? 0;
-    perContract = isYes ? value : ONE_DOLLAR - value;
-  }
-  const payout = notional(perContract, quantity);
-  return amounts.realizedPnl + payout - amounts.exposure - amounts.feesPaid;
 }

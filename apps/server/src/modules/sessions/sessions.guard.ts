@@ -1,7 +1,8 @@
 /**
  * `requireSession`: the preHandler every authenticated route uses. It accepts the httpOnly
  * cookie (browsers) or `Authorization: Bearer <token>` (other clients), sets
- * `request.session`, and renews a cookie session older than 20 h.
+ * `request.session`, and renews a cookie session older than 20 h. `lookUpSession` does the
+ * same without refusing, for the one route that answers signed-out callers too.
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -54,21 +55,24 @@ export function clearSessionCookie(reply: FastifyReply): void {
   });
 }
 
-export async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/**
+ * What the request's token says, as data. A cookie that no longer works is cleared and an
+ * old one renewed here, so requireSession and the session probe treat cookies alike.
+ */
+export type SessionLookup =
+  | { status: 'active'; session: SessionContext }
+  | { status: 'absent' }
+  | { status: 'invalid' }
+  | { status: 'ended' };
+
+export async function lookUpSession(request: FastifyRequest, reply: FastifyReply): Promise<SessionLookup> {
   const found = readSessionToken(request);
-  if (found === null) throw appError('not_authenticated', 401, 'Connect your Kalshi API key first.');
+  if (found === null) return { status: 'absent' };
   const sessions = request.server.sessions;
   const outcome = await sessions.verify(found.token);
   if (!outcome.ok) {
     if (found.from === 'cookie') clearSessionCookie(reply);
-    if (outcome.reason === 'invalid') {
-      throw appError(
-        'not_authenticated',
-        401,
-        'The session is not valid; connect your Kalshi API key again.',
-      );
-    }
-    throw appError('session_expired', 401, 'Your session has ended; connect your Kalshi API key again.');
+    return { status: outcome.reason === 'invalid' ? 'invalid' : 'ended' };
   }
   let session = outcome.session;
   if (found.from === 'cookie' && sessions.shouldRenew(session)) {
@@ -76,5 +80,24 @@ export async function requireSession(request: FastifyRequest, reply: FastifyRepl
     setSessionCookie(reply, renewed.token, renewed.session.expiresAt);
     session = renewed.session;
   }
-  request.session = session;
+  return { status: 'active', session };
+}
+
+export async function requireSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const lookup = await lookUpSession(request, reply);
+  switch (lookup.status) {
+    case 'active':
+      request.session = lookup.session;
+      return;
+    case 'absent':
+      throw appError('not_authenticated', 401, 'Connect your Kalshi API key first.');
+    case 'invalid':
+      throw appError(
+        'not_authenticated',
+        401,
+        'The session is not valid; connect your Kalshi API key again.',
+      );
+    case 'ended':
+      throw appError('session_expired', 401, 'Your session has ended; connect your Kalshi API key again.');
+  }
 }

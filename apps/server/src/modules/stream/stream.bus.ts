@@ -1,7 +1,7 @@
 /**
  * Fan-out of account events: the one seam between whoever produces an account's events (its
  * exchange session) and whoever streams them to browsers (the SSE hub). In one process it is
- * `InProcessEventBus`. Several processes (DESIGN.md §8) need an adapter over Redis Streams:
+ * `InProcessEventBus`. Several processes (docs/design.md §8) need an adapter over Redis Streams:
  * XADD assigns the ids, XREAD feeds `subscribe`, XRANGE serves `replay` — the same interface,
  * so the hub and the sessions do not change.
  */

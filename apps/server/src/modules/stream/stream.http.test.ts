@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { positionStreamEventSchemas } from '@kalshi-desk/contracts';
+import { positionStreamEventSchemas, positionStreamMessageSchema } from '@kalshi-desk/contracts';
 import { InProcessEventBus } from './stream.bus.js';
 import { streamPositions } from './stream.http.js';
 import { SseHub, type SnapshotData } from './stream.hub.js';
@@ -13,6 +13,7 @@ const snapshot: SnapshotData = {
   portfolio: {
     total_value: 10,
     cash_balance: 10,
+    reserved_for_orders: 0,
     positions_value: 0,
     today_pnl: 0,
     today_pnl_percent: 0,
@@ -20,6 +21,7 @@ const snapshot: SnapshotData = {
     position_count: 0,
     last_updated: '2026-11-24T12:00:00.000Z',
   },
+  orders: [],
   connection: 'live',
   is_stale: false,
   as_of: '2026-11-24T12:00:00.000Z',
@@ -49,7 +51,12 @@ function readStream(
   headers: Record<string, string>,
   until: (messages: ParsedSseMessage[]) => boolean,
   onOpen?: () => void,
-): Promise<{ headers: http.IncomingHttpHeaders; messages: ParsedSseMessage[]; request: http.ClientRequest }> {
+): Promise<{
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  messages: ParsedSseMessage[];
+  request: http.ClientRequest;
+}> {
   return new Promise((resolve, reject) => {
     const request = http.get({ host: '127.0.0.1', port, path: '/sse', headers }, (response) => {
       let text = '';
@@ -58,7 +65,7 @@ function readStream(
         text += chunk;
         const { messages } = parseSse(text);
         if (messages.length === 1 && onOpen) onOpen();
-        if (until(messages)) resolve({ headers: response.headers, messages, request });
+        if (until(messages)) resolve({ headers: response.headers, text, messages, request });
       });
       response.on('error', reject);
     });
@@ -90,6 +97,12 @@ describe('the SSE stream over a real socket', () => {
       ['connection_status', 1],
     ]);
     expect(positionStreamEventSchemas.snapshot.parse(result.messages[0]?.data)).toEqual(snapshot);
+    // Default message events only: the JSON says what each one is.
+    expect(result.text).not.toMatch(/^event:/m);
+    expect(result.messages.map((m) => positionStreamMessageSchema.parse(m.data).type)).toEqual([
+      'snapshot',
+      'connection_status',
+    ]);
   });
 
   it('a reconnect with Last-Event-ID replays what was missed, and a disconnect cleans up', async () => {

@@ -43,6 +43,7 @@ function snapshotFor(accountId: string): SnapshotData {
     portfolio: {
       total_value: 1,
       cash_balance: 1,
+      reserved_for_orders: 0,
       positions_value: 0,
       today_pnl: 0,
       today_pnl_percent: 0,
@@ -50,6 +51,7 @@ function snapshotFor(accountId: string): SnapshotData {
       position_count: 1,
       last_updated: '2026-11-24T12:00:00.000Z',
     },
+    orders: [],
     connection: 'live',
     is_stale: false,
     as_of: '2026-11-24T12:00:00.000Z',
@@ -82,6 +84,22 @@ describe('SseHub', () => {
       ['position_update', 102],
     ]);
     expect(sink.written.startsWith('retry: ')).toBe(true);
+  });
+
+  it('every event is a default SSE message (no `event:` line) whose JSON is {type, ...payload}', () => {
+    const { bus, hub } = setup();
+    const sink = new FakeSink();
+    hub.open({ accountId: 'u1', sessionId: 's1', lastEventId: null, sink });
+    bus.publish('u1', update('A', 52));
+    bus.publish('u1', { type: 'position_removed', data: { ticker: 'A', reason: 'settled' } });
+    expect(sink.written).not.toMatch(/^event:/m);
+    expect(sink.written).toContain(
+      'id: 102\ndata: {"type":"position_removed","ticker":"A","reason":"settled"}\n\n',
+    );
+    const [snapshot, positionUpdate] = sink.messages();
+    expect(snapshot?.data).toEqual({ type: 'snapshot', ...snapshotFor('u1') });
+    expect(positionUpdate?.data).toEqual({ type: 'position_update', data: position('A', 52) });
+    expect(sink.messages().map((m) => m.eventField)).toEqual([null, null, null]);
   });
 
   it("one account never sees another account's events", () => {
@@ -214,7 +232,12 @@ describe('SseHub', () => {
     const sink = new FakeSink();
     hub.open({ accountId: 'u1', sessionId: 's1', lastEventId: null, sink });
     expect(sink.messages()).toEqual([
-      { id: 0, event: 'error', data: { message: 'positions are not available yet' } },
+      {
+        id: 0,
+        event: 'error',
+        eventField: null,
+        data: { type: 'error', message: 'positions are not available yet' },
+      },
     ]);
   });
 });

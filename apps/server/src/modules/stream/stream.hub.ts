@@ -19,7 +19,7 @@ const wireCache = new WeakMap<StreamEnvelope, string>();
 function wireOf(envelope: StreamEnvelope): string {
   let wire = wireCache.get(envelope);
   if (wire === undefined) {
-    wire = formatSseMessage({ id: envelope.id, type: envelope.event.type, data: envelope.event.data });
+    wire = formatSseMessage({ id: envelope.id, event: envelope.event });
     wireCache.set(envelope, wire);
   }
   return wire;
@@ -267,11 +267,14 @@ export class SseHub {
     const id = this.bus.lastId(accountId);
     try {
       const data = this.options.snapshot(accountId);
-      return { id, chunk: formatSseMessage({ id, type: 'snapshot', data }) };
+      return { id, chunk: formatSseMessage({ id, event: { type: 'snapshot', data } }) };
     } catch {
       return {
         id,
-        chunk: formatSseMessage({ id, type: 'error', data: { message: 'positions are not available yet' } }),
+        chunk: formatSseMessage({
+          id,
+          event: { type: 'error', data: { message: 'positions are not available yet' } },
+        }),
       };
     }
   }

@@ -1,12 +1,17 @@
 /**
  * Pure pieces of the SSE hub: the wire format and the per-client conflating queue.
  */
+import { toStreamMessage, type StreamPayload } from '@kalshi-desk/contracts';
 import type { AccountEvent, StreamEnvelope } from './stream.bus.js';
 
-/** One SSE message: `id:`, `event:` and a one-line JSON `data:`. */
-export function formatSseMessage(args: { id: number; type: string; data: unknown }): string {
+/**
+ * One SSE message: `id:` and a one-line JSON `data:` of `{type, ...payload}` (the wire format
+ * in contracts' stream.ts). No `event:` line: a named event would never reach a client's
+ * `onmessage`, only listeners registered for that name.
+ */
+export function formatSseMessage(args: { id: number; event: { type: string; data: StreamPayload } }): string {
   // JSON.stringify never emits a raw newline, so one data line is always enough.
-  return `id: ${args.id}\nevent: ${args.type}\ndata: ${JSON.stringify(args.data)}\n\n`;
+  return `id: ${args.id}\ndata: ${JSON.stringify(toStreamMessage(args.event))}\n\n`;
 }
 
 export const SSE_HEARTBEAT = ': heartbeat\n\n';
@@ -24,6 +29,8 @@ export function conflationKey(event: AccountEvent): string | null {
       return `position:${event.data.ticker}`;
     case 'portfolio_update':
       return 'portfolio';
+    case 'orders_update':
+      return 'orders';
     case 'connection_status':
       return 'connection';
     case 'error':

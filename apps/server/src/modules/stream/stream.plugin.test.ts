@@ -170,11 +170,11 @@ describe('live account routes', () => {
 
   it("the SSE stream carries only the user's own account, and logout of that session closes it", async () => {
     const messages: ParsedSseMessage[] = [];
+    let text = '';
     let ended = false;
     const request = http.get(
       { host: '127.0.0.1', port, path: '/api/v1/account/sse/positions', headers: { 'x-test-user': U1 } },
       (response) => {
-        let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => {
           text += chunk;
@@ -194,6 +194,8 @@ describe('live account routes', () => {
     await expect.poll(() => messages.length, POLL).toBeGreaterThanOrEqual(3);
     expect(JSON.stringify(messages)).not.toContain('KXTWO-1');
     expect(messages.slice(1).map((m) => m.event)).toEqual(['position_update', 'portfolio_update']);
+    expect(text).not.toMatch(/^event:/m);
+    expect(messages.map((m) => m.eventField)).toEqual([null, null, null]);
     live.closeStreams(U1, `jti-${U1}`);
     await expect.poll(() => ended, POLL).toBe(true);
     request.destroy();

@@ -154,7 +154,7 @@ export const liveAccountRoutes: FastifyPluginAsync<LiveAccountRoutesOptions> = (
       schema: {
         tags: ['account'],
         summary:
-          'Positions stream (Server-Sent Events: snapshot, position_update, position_removed, portfolio_update, connection_status, error)',
+          'Positions stream (Server-Sent Events, all default `message` events whose JSON `type` is snapshot, position_update, position_removed, portfolio_update, orders_update, connection_status or error)',
         response: { 401: errorBodySchema },
       },
     },

@@ -4,6 +4,7 @@ import type {
   GetBalanceResponse,
   Market,
   MarketPosition,
+  Order,
   WsDataMessage,
 } from '@kalshi-desk/kalshi/protocol';
 import type { ExchangeFeed, ExchangeRest, FeedState, Scheduler } from '../exchange.ports.js';
@@ -13,8 +14,12 @@ export class FakeRest {
   markets = new Map<string, Market>();
   balanceDollars = '0.0000';
   fills: Fill[] = [];
+  /** Resting orders, as `GET /portfolio/orders?status=resting` lists them. */
+  orders: Order[] = [];
   calls: string[] = [];
   isDown = false;
+  /** Runs while a balance request is in flight (to race it with a feed message). */
+  duringBalance: (() => void) | null = null;
   /** Rows per positions page, to exercise pagination. */
   pageSize = 2;
 
@@ -27,7 +32,12 @@ export class FakeRest {
     return {
       getBalance: async (): Promise<GetBalanceResponse> => {
         await check('balance');
-        return { balance: 0, balance_dollars: this.balanceDollars, portfolio_value: 0, updated_ts: 0 };
+        // The exchange answers with the balance as it was when the request arrived.
+        const balanceDollars = this.balanceDollars;
+        const during = this.duringBalance;
+        this.duringBalance = null;
+        during?.();
+        return { balance: 0, balance_dollars: balanceDollars, portfolio_value: 0, updated_ts: 0 };
       },
       getPositions: async (params) => {
         await check('positions');
@@ -45,6 +55,10 @@ export class FakeRest {
       getFills: async () => {
         await check('fills');
         return { cursor: '', fills: this.fills };
+      },
+      getOrders: async () => {
+        await check('orders');
+        return { cursor: '', orders: this.orders.filter((o) => o.status === 'resting') };
       },
     };
   }

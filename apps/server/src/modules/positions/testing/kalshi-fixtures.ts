@@ -1,5 +1,11 @@
 /** Kalshi wire objects for tests, in the exact shapes the protocol schemas accept. */
-import type { GetBalanceResponse, Market, MarketPosition, WsDataMessage } from '@kalshi-desk/kalshi/protocol';
+import type {
+  GetBalanceResponse,
+  Market,
+  MarketPosition,
+  Order,
+  WsDataMessage,
+} from '@kalshi-desk/kalshi/protocol';
 
 export function kalshiMarket(overrides: Partial<Market> & { ticker: string }): Market {
   return {
@@ -135,5 +141,62 @@ export function lifecycleMessage(
     type: 'market_lifecycle_v2',
     sid: 4,
     msg: { market_ticker: ticker, event_type: eventType, ...(result ? { result } : {}) },
+  };
+}
+
+export function userOrderMessage(args: {
+  orderId: string;
+  ticker: string;
+  bookSide: 'bid' | 'ask';
+  yesPrice: string;
+  remaining: string;
+  status?: 'resting' | 'canceled' | 'executed';
+  createdMs?: number;
+  updatedMs?: number;
+}): WsDataMessage {
+  return {
+    type: 'user_order',
+    sid: 5,
+    msg: {
+      order_id: args.orderId,
+      ticker: args.ticker,
+      status: args.status ?? 'resting',
+      outcome_side: args.bookSide === 'bid' ? 'yes' : 'no',
+      book_side: args.bookSide,
+      yes_price_dollars: args.yesPrice,
+      fill_count_fp: '0.00',
+      remaining_count_fp: args.remaining,
+      initial_count_fp: args.remaining,
+      taker_fill_cost_dollars: '0.0000',
+      maker_fill_cost_dollars: '0.0000',
+      taker_fees_dollars: '0.0000',
+      maker_fees_dollars: '0.0000',
+      client_order_id: `c-${args.orderId}`,
+      created_ts_ms: args.createdMs ?? 1,
+      last_updated_ts_ms: args.updatedMs ?? args.createdMs ?? 1,
+    },
+  };
+}
+
+/** A REST Order (`GET /portfolio/orders`), resting unless overridden. */
+export function kalshiOrder(overrides: Partial<Order> & { order_id: string; ticker: string }): Order {
+  return {
+    user_id: 'u-1',
+    client_order_id: `c-${overrides.order_id}`,
+    outcome_side: overrides.book_side === 'ask' ? 'no' : 'yes',
+    book_side: 'bid',
+    type: 'limit',
+    status: 'resting',
+    yes_price_dollars: '0.5000',
+    no_price_dollars: '0.5000',
+    fill_count_fp: '0.00',
+    remaining_count_fp: '1.00',
+    initial_count_fp: '1.00',
+    taker_fill_cost_dollars: '0.0000',
+    maker_fill_cost_dollars: '0.0000',
+    taker_fees_dollars: '0.0000',
+    maker_fees_dollars: '0.0000',
+    created_time: '2026-11-24T11:00:00Z',
+    ...overrides,
   };
 }

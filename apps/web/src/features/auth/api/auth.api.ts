@@ -8,17 +8,18 @@ import {
   type SessionInfo,
 } from '@kalshi-desk/contracts';
 import { queryOptions } from '@tanstack/react-query';
-import { apiRequest, isAuthError } from '../../../lib/api-client';
+import { apiRequest } from '../../../lib/api-client';
 
-/** The current session, or null when there is none (the cookie is missing, expired or revoked). */
-export async function fetchSession({ signal }: { signal?: AbortSignal } = {}): Promise<SessionInfo | null> {
-  try {
-    return await apiRequest('/account/session', sessionInfoSchema, { signal });
-  } catch (error) {
-    if (isAuthError(error)) return null;
-    throw error;
-  }
+/**
+ * The session probe. The server answers 200 either way, `{authenticated: false}` when the
+ * cookie is missing, expired or revoked, so a signed-out first load logs no failed request.
+ */
+export function fetchSession({ signal }: { signal?: AbortSignal } = {}): Promise<SessionInfo> {
+  return apiRequest('/account/session', sessionInfoSchema, { signal });
 }
+
+/** What the session query holds once the app knows the session is gone. */
+export const signedOutSession: SessionInfo = { authenticated: false };
 
 export function authenticate(body: AuthenticateRequest): Promise<AuthenticateResponse> {
   return apiRequest('/account/authenticate', authenticateResponseSchema, { method: 'POST', body });

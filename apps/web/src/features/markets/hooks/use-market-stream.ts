@@ -1,21 +1,26 @@
-import {
-  marketStreamEventSchemas,
-  type ConnectionState,
-  type MarketStreamEventType,
-} from '@kalshi-desk/contracts';
+import { parseMarketStreamEvent, type ConnectionState, type MarketStreamEvent } from '@kalshi-desk/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { buildUrl } from '../../../lib/api-client';
-import { openEventStream, type EventSourceFactory } from '../../../lib/event-stream';
+import { messageTypeOf, openEventStream, type EventSourceFactory } from '../../../lib/event-stream';
 import { marketsQueries } from '../api/markets.api';
 
 export type MarketStreamStatus = 'connecting' | 'live' | 'reconnecting' | 'unavailable' | ConnectionState;
 
-const eventTypes = Object.keys(marketStreamEventSchemas) as MarketStreamEventType[];
-
-/** Contract drift between server and web: the event is dropped, and a developer sees why. */
-function reportDrift(type: string, error: unknown): void {
-  console.error(`market stream: dropped a ${type} event that breaks the contract`, error);
+/**
+ * The message's event, or null when it is dropped: contract drift between server and web
+ * (a developer sees why) or a type this build does not know (a newer server).
+ */
+function readMessage(data: unknown): MarketStreamEvent | null {
+  let event: MarketStreamEvent | null;
+  try {
+    event = parseMarketStreamEvent(data);
+  } catch (error) {
+    console.error(`market stream: dropped a ${messageTypeOf(data)} event that breaks the contract`, error);
+    return null;
+  }
+  if (event === null) console.warn(`market stream: ignored a message of unknown type ${messageTypeOf(data)}`);
+  return event;
 }
 
 /**
@@ -30,29 +35,21 @@ export function useMarketStream(ticker: string, createEventSource?: EventSourceF
     setStatus('connecting');
     const stream = openEventStream({
       url: buildUrl(`/markets/${encodeURIComponent(ticker)}/sse`),
-      eventTypes,
       createEventSource,
       handlers: {
         onOpen: () => setStatus('live'),
         onError: ({ willRetry }) => setStatus(willRetry ? 'reconnecting' : 'unavailable'),
-        onMessage: ({ type, data }) => {
-          if (type === 'orderbook') {
-            const book = marketStreamEventSchemas.orderbook.safeParse(data);
-            if (book.success) queryClient.setQueryData(marketsQueries.orderbook(ticker).queryKey, book.data);
-            else reportDrift(type, book.error);
-          } else if (type === 'ticker') {
-            const tick = marketStreamEventSchemas.ticker.safeParse(data);
-            if (!tick.success) {
-              reportDrift(type, tick.error);
-              return;
-            }
-            const { yes_bid, yes_ask, last_price, volume, open_interest } = tick.data;
+        onMessage: ({ data }) => {
+          const event = readMessage(data);
+          if (event?.type === 'orderbook') {
+            queryClient.setQueryData(marketsQueries.orderbook(ticker).queryKey, event.data);
+          } else if (event?.type === 'ticker') {
+            const { yes_bid, yes_ask, last_price, volume, open_interest } = event.data;
             queryClient.setQueryData(marketsQueries.detail(ticker).queryKey, (old) =>
               old ? { market: { ...old.market, yes_bid, yes_ask, last_price, volume, open_interest } } : old,
             );
-          } else if (type === 'connection_status') {
-            const parsed = marketStreamEventSchemas.connection_status.safeParse(data);
-            if (parsed.success) setStatus(parsed.data.status);
+          } else if (event?.type === 'connection_status') {
+            setStatus(event.data.status);
           }
         },
       },

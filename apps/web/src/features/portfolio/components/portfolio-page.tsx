@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '../../../components/ui/card';
 import { EmptyState } from '../../../components/ui/empty-state';
 import { Skeleton } from '../../../components/ui/skeleton';
@@ -14,8 +14,12 @@ function Loading({ label }: { label: string }) {
   return <Skeleton className="h-40" aria-label={label} />;
 }
 
-/** Equity curve plus fills, settlements and orders history. */
-export function PortfolioPage() {
+/**
+ * Equity curve, the live resting orders and the fills, settlements and orders history.
+ * The resting orders live in the positions stream, which this feature does not read: the app
+ * shell hands them in already rendered, as it hands holdings to the markets screens.
+ */
+export function PortfolioPage({ restingOrders }: { restingOrders?: ReactNode }) {
   const [tab, setTab] = useState<HistoryTab>('fills');
   const equity = useQuery(portfolioQueries.equity());
   const fills = useQuery({ ...portfolioQueries.fills(), enabled: tab === 'fills' });
@@ -46,6 +50,17 @@ export function PortfolioPage() {
           )}
         </CardContent>
       </Card>
+      {restingOrders ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>Resting orders</CardTitle>
+            <CardDescription>
+              Orders waiting on the book, live, with the cash the exchange holds back for each.
+            </CardDescription>
+          </CardHeader>
+          <CardContent>{restingOrders}</CardContent>
+        </Card>
+      ) : null}
       <Card>
         <CardContent className="pt-4">
           <Tabs

@@ -8,16 +8,31 @@ import { ConnectionStatus } from './connection-status';
 
 const toneClass = { gain: 'text-gain', loss: 'text-loss', flat: 'text-foreground' } as const;
 
-function Stat({ label, children, className }: { label: string; children: ReactNode; className?: string }) {
+function Stat({
+  label,
+  hint,
+  children,
+  className,
+}: {
+  label: string;
+  /** What the figure means, on hover. */
+  hint?: string;
+  children: ReactNode;
+  className?: string;
+}) {
   return (
-    <div className={cn('min-w-0', className)}>
+    <div className={cn('min-w-0', className)} title={hint}>
       <dt className="text-xs text-muted-foreground">{label}</dt>
       <dd className="text-sm font-semibold tabular-nums sm:text-base">{children}</dd>
     </div>
   );
 }
 
-/** Portfolio value, cash, P&L, position count and connection state; always visible. */
+/**
+ * Portfolio value, available cash, cash held for resting orders, P&L, position count and
+ * connection state; always visible. On phones the figures sit in a 3-column grid: what the
+ * account holds on the first row, how it is doing on the second.
+ */
 export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => void; leading?: ReactNode }) {
   const portfolio = usePositionsStore((state) => state.portfolio);
   // Counted from the live positions so the bar and the panel always agree (the server's
@@ -29,12 +44,17 @@ export function PortfolioSummaryBar({ onRefresh, leading }: { onRefresh: () => v
         {leading}
         {portfolio ? (
           <dl className="order-last grid w-full grid-cols-3 gap-x-3 gap-y-1 sm:order-none sm:flex sm:w-auto sm:flex-1 sm:flex-wrap sm:items-center sm:gap-x-6">
-            <Stat label="Portfolio value">
+            <Stat label="Portfolio value" hint="Cash + in orders + positions value">
               <span data-testid="portfolio-value" className="text-base sm:text-lg">
                 {formatDollars(portfolio.total_value)}
               </span>
             </Stat>
-            <Stat label="Cash">{formatDollars(portfolio.cash_balance)}</Stat>
+            <Stat label="Cash" hint="Available cash: what new orders can use">
+              <span data-testid="cash-balance">{formatDollars(portfolio.cash_balance)}</span>
+            </Stat>
+            <Stat label="In orders" hint="Cash the exchange holds back for your resting orders">
+              <span data-testid="reserved-for-orders">{formatDollars(portfolio.reserved_for_orders)}</span>
+            </Stat>
             <Stat label="Today">
               <span data-testid="today-pnl" className={toneClass[pnlTone(portfolio.today_pnl)]}>
                 {formatDollars(portfolio.today_pnl, { signed: true })}{' '}

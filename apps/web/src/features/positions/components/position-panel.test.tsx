@@ -1,7 +1,7 @@
 import { act, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { makePortfolio, makePosition, T0 } from '../../../test/fixtures';
+import { makePortfolio, makePosition, makeRestingOrders, makeSnapshot, T0 } from '../../../test/fixtures';
 import { usePositionsStore } from '../stores/positions.store';
 import { PositionPanel } from './position-panel';
 
@@ -38,7 +38,14 @@ function loadSnapshot() {
       at: 0,
       event: {
         type: 'snapshot',
-        data: { positions, portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 },
+        data: {
+          positions,
+          portfolio: makePortfolio(),
+          orders: [],
+          connection: 'live',
+          is_stale: false,
+          as_of: T0,
+        },
       },
     }),
   );
@@ -101,11 +108,41 @@ describe('PositionPanel', () => {
         at: 0,
         event: {
           type: 'snapshot',
-          data: { positions: [], portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 },
+          data: {
+            positions: [],
+            portfolio: makePortfolio(),
+            orders: [],
+            connection: 'live',
+            is_stale: false,
+            as_of: T0,
+          },
         },
       }),
     );
     expect(screen.getByText('No open positions')).toBeInTheDocument();
+    expect(screen.getByTestId('resting-order-count')).toHaveTextContent('0');
+  });
+
+  it('counts the resting orders below the positions, live', () => {
+    render(<PositionPanel />);
+    act(() =>
+      usePositionsStore.getState().dispatch({
+        type: 'stream',
+        at: 0,
+        event: { type: 'snapshot', data: makeSnapshot({ positions, orders: makeRestingOrders() }) },
+      }),
+    );
+    expect(screen.getByTestId('resting-order-count')).toHaveTextContent('2');
+    expect(screen.getAllByTestId('resting-order-item')).toHaveLength(2);
+    act(() =>
+      usePositionsStore.getState().dispatch({
+        type: 'stream',
+        at: 1,
+        event: { type: 'orders_update', data: { orders: makeRestingOrders().slice(1) } },
+      }),
+    );
+    expect(screen.getByTestId('resting-order-count')).toHaveTextContent('1');
+    expect(order()).toEqual(['WIN', 'FLAT', 'LOSE']);
   });
 });
 
@@ -126,6 +163,7 @@ describe('PositionPanel with many positions', () => {
           data: {
             positions: many,
             portfolio: makePortfolio(),
+            orders: [],
             connection: 'live',
             is_stale: false,
             as_of: T0,

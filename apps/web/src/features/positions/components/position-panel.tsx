@@ -15,6 +15,7 @@ import {
 } from '../hooks/use-visible-positions';
 import { usePositionsStore } from '../stores/positions.store';
 import { PositionCard } from './position-card';
+import { RestingOrdersSummary } from './resting-orders-summary';
 
 /** Above this many cards the list renders only what is on screen. */
 export const VIRTUALIZE_ABOVE = 50;
@@ -79,7 +80,7 @@ function VirtualCards({
   );
 }
 
-/** The left sidebar: every open position, live, with sort and filters. */
+/** The left sidebar: every open position, live, with sort and filters; resting orders below. */
 export function PositionPanel({
   selectedTicker,
   isHeadingHidden = false,
@@ -160,6 +161,7 @@ export function PositionPanel({
           </ul>
         </div>
       )}
+      <RestingOrdersSummary />
     </section>
   );
 }

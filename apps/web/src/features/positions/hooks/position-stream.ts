@@ -1,12 +1,12 @@
 import {
   parsePositionStreamEvent,
-  positionStreamEventTypes,
   type PortfolioResponse,
   type PositionsResponse,
 } from '@kalshi-desk/contracts';
 import { buildUrl, isApiError, isAuthError } from '../../../lib/api-client';
 import {
   browserEventSource,
+  messageTypeOf,
   openEventStream,
   type EventSourceFactory,
   type EventStream,
@@ -172,7 +172,6 @@ export function createPositionStreamController(options: PositionStreamOptions): 
   const openStreamNow = (): EventStream =>
     openEventStream({
       url: POSITIONS_STREAM_URL,
-      eventTypes: positionStreamEventTypes,
       createEventSource,
       handlers: {
         onOpen: () => {
@@ -185,10 +184,11 @@ export function createPositionStreamController(options: PositionStreamOptions): 
           }
           dispatch({ type: 'transport', transport: 'open' });
         },
-        onMessage: ({ type, data, id }) => {
+        onMessage: ({ data, id }) => {
+          const type = messageTypeOf(data);
           let event;
           try {
-            event = parsePositionStreamEvent(type, data);
+            event = parsePositionStreamEvent(data);
           } catch (error) {
             // Contract drift between server and web: never applied, always visible to a developer.
             console.error(`positions stream: dropped a ${type} event that breaks the contract`, error);
@@ -199,7 +199,12 @@ export function createPositionStreamController(options: PositionStreamOptions): 
             });
             return;
           }
-          if (event) enqueue({ type: 'stream', event, id: id || undefined, at: now() });
+          if (event === null) {
+            // A type this build does not know (a newer server): skipped, but not silently.
+            console.warn(`positions stream: ignored a message of unknown type ${type}`);
+            return;
+          }
+          enqueue({ type: 'stream', event, id: id || undefined, at: now() });
         },
         onError: ({ willRetry }) => {
           consecutiveErrors += 1;

@@ -14,6 +14,14 @@ import { usePositionSSE } from './use-position-sse';
 
 const syncFlush = (flush: () => void) => flush();
 
+/**
+ * What our server sends: a default `message` event (no SSE `event:` field) whose JSON is the
+ * event type beside the payload's fields.
+ */
+function send(source: FakeEventSource, json: Record<string, unknown>, id = ''): void {
+  source.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(json), lastEventId: id }));
+}
+
 function renderStream(extra: { onUnauthorized?: () => void } = {}) {
   return renderHook(() =>
     usePositionSSE({
@@ -29,8 +37,10 @@ function renderStream(extra: { onUnauthorized?: () => void } = {}) {
 }
 
 const snapshot = {
+  type: 'snapshot',
   positions: [makePosition({ ticker: 'A' })],
   portfolio: makePortfolio(),
+  orders: [],
   connection: 'live',
   is_stale: false,
   as_of: T0,
@@ -52,13 +62,51 @@ describe('usePositionSSE', () => {
     expect(source.url).toBe('/api/v1/account/sse/positions');
     act(() => {
       source.open();
-      source.emit('snapshot', snapshot, '1');
-      source.emit('position_update', { data: makePosition({ ticker: 'A', unrealized_pnl: 2.5 }) }, '2');
+      send(source, snapshot, '1');
+      send(
+        source,
+        { type: 'position_update', data: makePosition({ ticker: 'A', unrealized_pnl: 2.5 }) },
+        '2',
+      );
+      send(source, { type: 'portfolio_update', data: makePortfolio({ cash_balance: 123 }) }, '3');
     });
     const state = usePositionsStore.getState();
     expect(state.transport).toBe('open');
     expect(state.positions.A?.unrealized_pnl).toBe(2.5);
-    expect(state.lastEventId).toBe('2');
+    expect(state.portfolio?.cash_balance).toBe(123);
+    expect(state.lastEventId).toBe('3');
+    act(() => send(source, { type: 'position_removed', ticker: 'A', reason: 'settled' }, '4'));
+    expect(usePositionsStore.getState().positions).toEqual({});
+  });
+
+  it('listens to default messages only: a named SSE event is not one of ours', () => {
+    renderStream();
+    const source = FakeEventSource.latest();
+    act(() => {
+      source.open();
+      // The old wire format: `event: snapshot`, payload JSON without `type`.
+      const { type, ...payload } = snapshot;
+      source.dispatchEvent(new MessageEvent(type, { data: JSON.stringify(payload), lastEventId: '1' }));
+    });
+    expect(usePositionsStore.getState().hasSnapshot).toBe(false);
+    act(() => send(source, snapshot, '2'));
+    expect(usePositionsStore.getState().hasSnapshot).toBe(true);
+  });
+
+  it('skips a message of a type it does not know, noting it in the console', () => {
+    const consoleWarn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    renderStream();
+    const source = FakeEventSource.latest();
+    act(() => {
+      source.open();
+      send(source, snapshot, '1');
+      send(source, { type: 'fills_update', fills: [] }, '2');
+    });
+    const state = usePositionsStore.getState();
+    expect(state.lastError).toBeNull();
+    expect(state.lastEventId).toBe('1');
+    expect(consoleWarn).toHaveBeenCalledWith(expect.stringContaining('fills_update'));
+    consoleWarn.mockRestore();
   });
 
   it('ignores an event that breaks the contract and says so', () => {
@@ -67,13 +115,18 @@ describe('usePositionSSE', () => {
     const source = FakeEventSource.latest();
     act(() => {
       source.open();
-      source.emit('snapshot', snapshot);
-      source.emit('position_update', { data: { ticker: 'A', unrealized_pnl: '2.5' } });
+      send(source, snapshot);
+      send(source, { type: 'position_update', data: { ticker: 'A', unrealized_pnl: '2.5' } });
     });
     const state = usePositionsStore.getState();
     expect(state.positions.A?.unrealized_pnl).toBe(0.3);
-    expect(state.lastError).toMatch(/breaks the contract/);
+    expect(state.lastError).toMatch(/position_update event that breaks the contract/);
     expect(consoleError).toHaveBeenCalledTimes(1);
+    // The old format, a payload without `type`, is drift too.
+    act(() => send(source, { data: makePosition({ ticker: 'A', unrealized_pnl: 9 }) }));
+    expect(consoleError).toHaveBeenCalledTimes(2);
+    expect(usePositionsStore.getState().lastError).toMatch(/untyped event that breaks the contract/);
+    expect(usePositionsStore.getState().positions.A?.unrealized_pnl).toBe(0.3);
     consoleError.mockRestore();
   });
 
@@ -109,7 +162,7 @@ describe('usePositionSSE', () => {
     const probe = FakeEventSource.latest();
     act(() => {
       probe.open();
-      probe.emit('snapshot', snapshot);
+      send(probe, snapshot);
     });
     expect(usePositionsStore.getState().transport).toBe('open');
     const pollsAtReturn = requests.length;
@@ -139,7 +192,7 @@ describe('usePositionSSE', () => {
     const source = FakeEventSource.latest();
     act(() => {
       source.open();
-      source.emit('snapshot', snapshot);
+      send(source, snapshot);
     });
     unmount();
     expect(source.isClosed).toBe(true);

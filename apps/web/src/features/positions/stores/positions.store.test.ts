@@ -4,6 +4,9 @@ import {
   makePortfolioResponse,
   makePosition,
   makePositionsResponse,
+  makeRestingOrder,
+  makeRestingOrders,
+  makeSnapshot,
   T0,
 } from '../../../test/fixtures';
 import {
@@ -17,16 +20,14 @@ import {
 const at = 1_000;
 const a = makePosition({ ticker: 'A', unrealized_pnl: 1 });
 const b = makePosition({ ticker: 'B', unrealized_pnl: -2 });
+const orders = makeRestingOrders();
 
 function withSnapshot(): PositionsState {
   return reducePositions(initialPositionsState, {
     type: 'stream',
     at,
     id: '1',
-    event: {
-      type: 'snapshot',
-      data: { positions: [a, b], portfolio: makePortfolio(), connection: 'live', is_stale: false, as_of: T0 },
-    },
+    event: { type: 'snapshot', data: makeSnapshot({ positions: [a, b], orders }) },
   });
 }
 
@@ -46,6 +47,7 @@ describe('reducePositions', () => {
         data: {
           positions: [a, b],
           portfolio: makePortfolio({ position_count: 2 }),
+          orders,
           connection: 'live',
           is_stale: false,
           as_of: T0,
@@ -54,6 +56,7 @@ describe('reducePositions', () => {
     });
     expect(Object.keys(state.positions).sort()).toEqual(['A', 'B']);
     expect(state.portfolio?.position_count).toBe(2);
+    expect(state.orders).toEqual(orders);
     expect(state.hasSnapshot).toBe(true);
     expect(state.lastEventId).toBe('7');
     expect(state.upstream).toMatchObject({ status: 'live', isStale: false });
@@ -100,6 +103,42 @@ describe('reducePositions', () => {
     expect(next.positions).toBe(state.positions);
   });
 
+  it('a snapshot replaces the resting orders, and an empty list means none rest', () => {
+    const next = reducePositions(withSnapshot(), {
+      type: 'stream',
+      at,
+      event: { type: 'snapshot', data: makeSnapshot({ positions: [a, b], orders: [] }) },
+    });
+    expect(next.orders).toEqual([]);
+  });
+
+  it('orders_update replaces the whole list of resting orders and leaves positions alone', () => {
+    const state = withSnapshot();
+    const amended = makeRestingOrder({ order_id: 'ord-3', remaining_count: 2, reserved: 0.8 });
+    const next = reducePositions(state, {
+      type: 'stream',
+      at: at + 5,
+      id: '9',
+      event: { type: 'orders_update', data: { orders: [amended] } },
+    });
+    expect(next.orders).toEqual([amended]);
+    expect(next.positions).toBe(state.positions);
+    expect(next.portfolio).toBe(state.portfolio);
+    expect(next.lastReceivedAt).toBe(at + 5);
+    expect(next.lastEventId).toBe('9');
+
+    const emptied = reducePositions(next, {
+      type: 'stream',
+      at: at + 6,
+      event: { type: 'orders_update', data: { orders: [] } },
+    });
+    expect(emptied.orders).toEqual([]);
+  });
+
+  it('resting orders are unknown until the first snapshot', () => {
+    expect(initialPositionsState.orders).toBeNull();
+  });
+
   it('connection_status and error events are kept as data', () => {
     let state = reducePositions(withSnapshot(), {
       type: 'stream',
@@ -136,6 +175,29 @@ describe('reducePositions', () => {
     expect(state.lastReceivedAt).toBe(2_000);
   });
 
+  it('a polled read leaves the resting orders unknown: REST carries none', () => {
+    const polling = reducePositions(withSnapshot(), { type: 'transport', transport: 'polling' });
+    const state = reducePositions(polling, {
+      type: 'polled',
+      at: 2_000,
+      positions: makePositionsResponse([a, b]),
+      portfolio: makePortfolioResponse({ reserved_for_orders: 6.375 }),
+    });
+    expect(state.orders).toBeNull();
+    expect(state.portfolio?.reserved_for_orders).toBe(6.375);
+  });
+
+  it('a poll that lands after the stream reopened keeps the resting orders the stream listed', () => {
+    const open = reducePositions(withSnapshot(), { type: 'transport', transport: 'open' });
+    const state = reducePositions(open, {
+      type: 'polled',
+      at: 2_000,
+      positions: makePositionsResponse([a, b]),
+      portfolio: makePortfolioResponse(),
+    });
+    expect(state.orders).toEqual(orders);
+  });
+
   it('P&L history is bounded and skips unchanged values', () => {
     let state = withSnapshot();
     for (let i = 0; i < PNL_HISTORY_LIMIT + 20; i += 1) {
@@ -151,8 +213,12 @@ describe('reducePositions', () => {
     expect(state.pnlHistory.A?.at(-1)?.pnl).toBe(PNL_HISTORY_LIMIT + 19);
   });
 
-  it('reset empties everything', () => {
-    expect(reducePositions(withSnapshot(), { type: 'reset' })).toEqual(initialPositionsState);
+  it('reset empties everything, resting orders included', () => {
+    const state = withSnapshot();
+    expect(state.orders).toHaveLength(2);
+    const reset = reducePositions(state, { type: 'reset' });
+    expect(reset).toEqual(initialPositionsState);
+    expect(reset.orders).toBeNull();
   });
 });
 

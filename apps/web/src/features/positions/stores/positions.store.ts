@@ -5,13 +5,15 @@ import type {
   Position,
   PositionsResponse,
   PositionStreamEvent,
+  RestingOrder,
 } from '@kalshi-desk/contracts';
 import { create } from 'zustand';
 
 /**
- * The live account state: the one place the browser keeps open positions and the portfolio
- * summary. The SSE stream (or the polling fallback) feeds it through a pure reducer:
- * a snapshot replaces everything, updates merge by ticker, removals delete.
+ * The live account state: the one place the browser keeps open positions, resting orders and
+ * the portfolio summary. The SSE stream (or the polling fallback) feeds it through a pure
+ * reducer: a snapshot replaces everything, updates merge by ticker, removals delete, and each
+ * orders_update replaces the whole list of resting orders.
  */
 
 /** The browser's own link to our server's stream. */
@@ -34,6 +36,12 @@ export interface PositionsState {
   /** Open positions keyed by market ticker (Kalshi holds one net position per market). */
   positions: Record<string, Position>;
   portfolio: Portfolio | null;
+  /**
+   * The account's resting orders, as the stream last listed them. Null while unknown: before
+   * the first snapshot, and on the polling fallback, whose REST reads carry no resting orders
+   * (an old list would go on showing orders that have since filled or been cancelled).
+   */
+  orders: RestingOrder[] | null;
   upstream: UpstreamStatus | null;
   transport: TransportState;
   hasSnapshot: boolean;
@@ -56,6 +64,7 @@ export const PNL_HISTORY_LIMIT = 240;
 export const initialPositionsState: PositionsState = {
   positions: {},
   portfolio: null,
+  orders: null,
   upstream: null,
   transport: 'idle',
   hasSnapshot: false,
@@ -106,6 +115,7 @@ function reduceStreamEvent(state: PositionsState, event: PositionStreamEvent, at
         ...state,
         ...replaceAll(state, event.data.positions, at),
         portfolio: event.data.portfolio,
+        orders: event.data.orders,
         upstream: {
           status: event.data.connection,
           detail: state.upstream?.detail ?? '',
@@ -135,6 +145,8 @@ function reduceStreamEvent(state: PositionsState, event: PositionStreamEvent, at
       };
     case 'portfolio_update':
       return { ...state, portfolio: event.data.data, lastReceivedAt: at };
+    case 'orders_update':
+      return { ...state, orders: event.data.orders, lastReceivedAt: at };
     case 'connection_status':
       return {
         ...state,
@@ -164,6 +176,9 @@ export function reducePositions(state: PositionsState, action: PositionsAction):
         ...state,
         ...replaceAll(state, positions.positions, action.at),
         portfolio: portfolioFields,
+        // A REST read says nothing about resting orders. A poll that lands after the stream
+        // reopened must not drop the stream's current list; otherwise the list is unknown.
+        orders: state.transport === 'open' ? state.orders : null,
         upstream: {
           status: connection,
           detail: 'polling',
