@@ -14,7 +14,7 @@ export {
   type PlaceOrderArgs,
   type ConnectionFilter,
 } from './server/control.js';
-export type { ConnectionInfo } from './server/ws-hub.js';
+export type { ConnectionInfo } from './server/ws-subscriptions.js';
 export { BASIC_RATE_LIMIT, GENEROUS_RATE_LIMIT, type RateLimitConfig } from './server/rate-limit.js';
 export { DEFAULT_AUTH_WINDOW, type AuthWindow } from './server/auth.js';
 export { SCENARIOS, type ScenarioName } from './scenarios/index.js';

@@ -26,7 +26,8 @@ import {
 } from './server/auth.js';
 import { SimulatorControl, type SimClock } from './server/control.js';
 import { GENEROUS_RATE_LIMIT, RateLimiter, type RateLimitConfig } from './server/rate-limit.js';
-import { handleRest, REST_PREFIX, type Faults } from './server/rest.js';
+import type { Faults } from './server/rest-handlers/context.js';
+import { handleRest, REST_PREFIX } from './server/rest.js';
 import { WsHub } from './server/ws-hub.js';
 
 export const WS_PATH = '/trade-api/ws/v2';

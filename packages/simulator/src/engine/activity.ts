@@ -4,10 +4,42 @@
  * latent probability that drifts and jumps. Steps on a fixed grid of simulated time so the
  * outcome depends only on the seed and the clock readings, never on wall time.
  */
-import type { Engine } from './engine.js';
+import type { OrderBook, TopOfBook } from './book.js';
 import { nextGridPrice, ONE_DOLLAR, snapToGrid } from './money.js';
 import type { Prng } from './prng.js';
-import type { BookSide, Centis, EpochMs, Market, Micros, Order } from './types.js';
+import type {
+  Account,
+  BookSide,
+  CancelOrderResult,
+  Centis,
+  CreateOrderInput,
+  CreateOrderResult,
+  EngineResult,
+  EpochMs,
+  EventData,
+  Market,
+  Micros,
+  Order,
+} from './types.js';
+
+/**
+ * The exchange as the background participants see it: the few reads and orders they use. The
+ * Engine provides it; depending on this port instead of the Engine keeps the two files acyclic.
+ */
+export interface ActivityExchange {
+  readonly houseMakerId: string;
+  readonly houseTakerId: string;
+  now(): EpochMs;
+  listMarkets(): readonly Market[];
+  getMarket(ticker: string): Market | undefined;
+  getEvent(eventTicker: string): EventData | undefined;
+  getBook(ticker: string): Pick<OrderBook, 'bestBid' | 'bestAsk'> | undefined;
+  topOfBook(ticker: string): TopOfBook;
+  getAccount(userId: string): Account | undefined;
+  placeOrder(userId: string, input: CreateOrderInput): EngineResult<CreateOrderResult>;
+  cancelOrder(userId: string, orderId: string): EngineResult<CancelOrderResult>;
+  setCloseTime(ticker: string, closeMs: EpochMs): EngineResult<Market>;
+}
 
 export interface ActivityOptions {
   /** How many market updates (latent move + one re-quote) per simulated second, over all markets. */
@@ -36,7 +68,7 @@ export class Activity {
   private budget = 0;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: ActivityExchange,
     private readonly prng: Prng,
     private readonly options: ActivityOptions | null,
   ) {

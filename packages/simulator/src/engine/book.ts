@@ -2,6 +2,7 @@
  * One market's order book on the YES scale: bids are YES bids (book side "bid"), asks are
  * YES asks (book side "ask" = NO bids at 1 - price). Price-time priority: FIFO per level.
  */
+import { ONE_DOLLAR } from './money.js';
 import type { BookSide, Centis, Micros, Order } from './types.js';
 
 export interface Level {
@@ -80,6 +81,25 @@ export class OrderBook {
   bestAsk(): Level | undefined {
     return this.asks.best();
   }
+}
+
+export interface TopOfBook {
+  bid: Micros;
+  bidSize: Centis;
+  ask: Micros;
+  askSize: Centis;
+}
+
+/** Best YES bid / ask with sizes; 0 / $1 when the side is empty (Kalshi's convention). */
+export function topOfBook(book: OrderBook | undefined): TopOfBook {
+  const bid = book?.bestBid();
+  const ask = book?.bestAsk();
+  return {
+    bid: bid?.price ?? 0,
+    bidSize: bid?.total ?? 0,
+    ask: ask?.price ?? ONE_DOLLAR,
+    askSize: ask?.total ?? 0,
+  };
 }
 
 function lowerBound(sorted: readonly number[], value: number): number {

@@ -2,7 +2,7 @@
  * Exact money rules of the exchange: price grids and Kalshi's fee formula.
  * Units: prices and money in integer micro-dollars, counts in integer centi-contracts.
  */
-import { notional } from '@kalshi-desk/kalshi/protocol';
+import { mulDivRound, notional } from '@kalshi-desk/kalshi/protocol';
 import type { Centis, Micros, PriceRange } from './types.js';
 
 export const ONE_DOLLAR: Micros = 1_000_000;
@@ -115,14 +115,5 @@ export function tradeFee(args: {
   return Number(units) * FEE_UNIT;
 }
 
-/** `a * b / c` rounded half away from zero, exact for any safe integers. */
-export function mulDivRound(a: number, b: number, c: number): number {
-  const product = BigInt(a) * BigInt(b);
-  const divisor = BigInt(c);
-  const whole = product / divisor;
-  const rem = product - whole * divisor;
-  const twice = (rem < 0n ? -rem : rem) * 2n;
-  const rounded =
-    twice >= (divisor < 0n ? -divisor : divisor) ? whole + (product < 0n !== divisor < 0n ? -1n : 1n) : whole;
-  return Number(rounded);
-}
+/** The exact rounded division is the kalshi package's (one implementation in the repo). */
+export { mulDivRound };

@@ -20,7 +20,7 @@ import {
   type RateLimitConfig,
   type RateLimiter,
 } from './rate-limit.js';
-import type { Faults } from './rest.js';
+import type { Faults } from './rest-handlers/context.js';
 import {
   balanceJson,
   count2,
@@ -32,7 +32,8 @@ import {
   price4,
   rfc3339,
 } from './wire.js';
-import type { ConnectionInfo, WsHub } from './ws-hub.js';
+import type { WsHub } from './ws-hub.js';
+import type { ConnectionInfo } from './ws-subscriptions.js';
 
 export class ControlError extends Error {
   override readonly name = 'ControlError';

@@ -2,7 +2,8 @@
  * Engine objects -> Kalshi's JSON, field for field as recorded on the demo exchange
  * (fixtures/kalshi-spec/recorded-demo-2026-06, docs/kalshi-protocol.md §4.1): prices as 4-dp
  * dollar strings, portfolio money as 6-dp strings, counts as 2-dp strings, the few integer-cent
- * fields in cents, and each timestamp in the format Kalshi uses for that field.
+ * fields in cents, and each timestamp in the format Kalshi uses for that field. The REST
+ * bodies are built here; the WebSocket messages in ws-wire.ts, from the same formatters.
  */
 import { formatCount, formatDollars, microsToCentsTruncated, notional } from '@kalshi-desk/kalshi/protocol';
 import type { Engine } from '../engine/engine.js';
