@@ -1,12 +1,11 @@
 /**
- * Bench child process: the server under test (createServer + the live engine, PGlite in
+ * Bench child process: the server under test (createServer, live engine included, PGlite in
  * memory) pointed at the orchestrator's simulator. It authenticates the bench account,
  * listens, and answers resource-usage probes over IPC.
  */
 import { PGlite } from '@electric-sql/pglite';
 import { loadConfig } from '../src/app/config.js';
 import { createServer } from '../src/app/create-server.js';
-import { createLiveEngine } from '../src/modules/exchange/exchange.live-engine.js';
 import { systemClock } from '../src/shared/clock.js';
 import { migrate, wrapPglite } from '../src/shared/db/database.js';
 import { createExchangeFactory } from '../src/shared/exchange.js';
@@ -32,16 +31,7 @@ async function start(command: Extract<ServerCommand, { type: 'start' }>): Promis
     restBaseUrl: command.restBaseUrl,
     wsUrl: command.wsUrl,
   });
-  const engine = createLiveEngine({ database, clock: systemClock, exchange, encryption: config.encryption });
-  const app = await createServer({
-    config,
-    database,
-    clock: systemClock,
-    exchange,
-    live: engine.live,
-    plugins: [engine.routes],
-  });
-  engine.useLogger(app.log);
+  const app = await createServer({ config, database, clock: systemClock, exchange });
   const login = await app.inject({
     method: 'POST',
     url: '/api/v1/account/authenticate',
@@ -68,7 +58,7 @@ async function start(command: Extract<ServerCommand, { type: 'start' }>): Promis
         heapUsed: memory.heapUsed,
         cpuMicros: cpu.user + cpu.system,
         at: performance.now(),
-        sseClients: engine.live.hub.clientCount,
+        sseClients: app.liveAccounts.hub.clientCount,
       });
     }
   });

@@ -373,6 +373,68 @@ describe('KalshiRestClient pagination', () => {
     await expect(run()).rejects.toBeInstanceOf(KalshiPaginationError);
     expect(calls).toHaveLength(2);
   });
+
+  describe('iteratePositions', () => {
+    const marketPosition = (ticker: string) => ({
+      ticker,
+      position_fp: '3.00',
+      market_exposure_dollars: '1.560000',
+      total_traded_dollars: '1.560000',
+      realized_pnl_dollars: '0.000000',
+      fees_paid_dollars: '0.020000',
+    });
+    const positionsPage = (cursor: string, tickers: string[], events: string[] = []) => ({
+      cursor,
+      market_positions: tickers.map(marketPosition),
+      event_positions: events.map((event_ticker) => ({
+        event_ticker,
+        total_cost_dollars: '1.560000',
+        total_cost_shares_fp: '3.00',
+        event_exposure_dollars: '1.560000',
+        realized_pnl_dollars: '0.000000',
+        fees_paid_dollars: '0.020000',
+      })),
+    });
+
+    it('yields whole pages (market and event positions) until the cursor runs out, keeping the filters', async () => {
+      const { fetch, calls } = fakeFetch(
+        () => json(200, positionsPage('c1', ['KXA-1', 'KXB-1'], ['KXA'])),
+        () => json(200, positionsPage('', ['KXC-1'], ['KXC'])),
+      );
+      const pages = [];
+      for await (const page of client({ fetch }).client.iteratePositions({
+        count_filter: 'position',
+        limit: 2,
+      })) {
+        pages.push(page);
+      }
+      expect(pages.map((p) => p.market_positions.map((m) => m.ticker))).toEqual([
+        ['KXA-1', 'KXB-1'],
+        ['KXC-1'],
+      ]);
+      expect(pages.map((p) => p.event_positions.map((e) => e.event_ticker))).toEqual([['KXA'], ['KXC']]);
+      expect(calls.map((c) => new URL(c.url).search)).toEqual([
+        '?count_filter=position&limit=2',
+        '?count_filter=position&limit=2&cursor=c1',
+      ]);
+    });
+
+    it('starts from the given cursor and throws instead of looping when the cursor repeats', async () => {
+      const { fetch, calls } = fakeFetch(
+        () => json(200, positionsPage('c2', ['KXA-1'])),
+        () => json(200, positionsPage('c1', ['KXB-1'])),
+      );
+      const tickers: string[] = [];
+      const run = async () => {
+        for await (const page of client({ fetch }).client.iteratePositions({ cursor: 'c1' })) {
+          tickers.push(...page.market_positions.map((m) => m.ticker));
+        }
+      };
+      await expect(run()).rejects.toBeInstanceOf(KalshiPaginationError);
+      expect(tickers).toEqual(['KXA-1', 'KXB-1']);
+      expect(calls.map((c) => new URL(c.url).search)).toEqual(['?cursor=c1', '?cursor=c2']);
+    });
+  });
 });
 
 describe('TokenBucket', () => {

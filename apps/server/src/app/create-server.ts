@@ -1,6 +1,8 @@
 /**
- * Composition only: builds the Fastify app from its dependencies. Nothing here reads the
- * environment or opens connections; index.ts (and tests) pass everything in.
+ * Composition only, and the only composition root: builds every service of the server — the
+ * credential vault, sessions, the account module, the live engine (exchange sessions, SSE hub,
+ * positions), market research and its live relay — and registers every route. Nothing here
+ * reads the environment or opens connections; app/start.ts (and tests) pass everything in.
  */
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
@@ -8,7 +10,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -16,16 +18,23 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
+import type { LiveAccountsPort } from '../modules/account/account.ports.js';
 import { accountRoutes } from '../modules/account/account.routes.js';
-import { noLiveAccounts, type LiveAccountsPort } from '../modules/account/account.ports.js';
 import { AccountUsecases } from '../modules/account/account.usecases.js';
+import { CredentialsRepository } from '../modules/credentials/credentials.repository.js';
 import { CredentialVault } from '../modules/credentials/credentials.vault.js';
+import { kalshiConnector } from '../modules/exchange/exchange.feed.js';
+import { LiveAccounts, type LiveAccountsDeps } from '../modules/exchange/exchange.live-accounts.js';
+import type { ExchangeConnector } from '../modules/exchange/exchange.ports.js';
 import { marketsRoutes } from '../modules/markets/markets.routes.js';
 import { MarketStreams } from '../modules/markets/markets.stream.js';
 import { MarketsUsecases } from '../modules/markets/markets.usecases.js';
+import { positionsRoutes } from '../modules/positions/positions.routes.js';
+import { PositionsRepository } from '../modules/positions/positions.repository.js';
 import { SessionService } from '../modules/sessions/sessions.usecases.js';
+import { InProcessEventBus, type EventBus } from '../modules/stream/stream.bus.js';
 import { registerWebApp, systemRoutes } from '../modules/system/system.routes.js';
-import type { Clock } from '../shared/clock.js';
+import { nodeScheduler, type Clock, type Scheduler } from '../shared/clock.js';
 import type { Database } from '../shared/db/database.js';
 import type { ExchangeFactory } from '../shared/exchange.js';
 import { fastifyLoggerOption } from '../shared/logger.js';
@@ -36,8 +45,27 @@ declare module 'fastify' {
   interface FastifyInstance {
     exchange: ExchangeFactory;
     account: AccountUsecases;
+    /** The live engine: one upstream session per connected account, and the SSE hub. */
+    liveAccounts: LiveAccounts;
     marketStreams: MarketStreams;
   }
+}
+
+/**
+ * What the live engine is built from besides the server's own dependencies. Production passes
+ * none of it; tests put a fake exchange, manual timers or shorter timings here.
+ */
+export interface LiveEngineOptions {
+  /** Opens an account's REST client and WS feed. Default: Kalshi's, at `exchange`'s URLs. */
+  connect?: ExchangeConnector;
+  /** Default: the server's clock. */
+  clock?: Clock;
+  /** The engine's timers and the SSE streams' heartbeat and expiry timers. Default: Node's. */
+  scheduler?: Scheduler;
+  /** Default: in process. A Redis adapter goes here (docs/design.md §8). */
+  bus?: EventBus;
+  timings?: LiveAccountsDeps['timings'];
+  hub?: LiveAccountsDeps['hub'];
 }
 
 export interface ServerDeps {
@@ -45,14 +73,7 @@ export interface ServerDeps {
   database: Database;
   clock: Clock;
   exchange: ExchangeFactory;
-  /** The live engine (modules/exchange LiveAccounts); a no-op when absent. */
-  live?: LiveAccountsPort;
-  /**
-   * More route plugins, registered at the root after the core routes (they use full paths,
-   * e.g. /api/v1/account/positions) and able to use `requireSession` from
-   * modules/sessions/sessions.guard.ts. index.ts passes the live engine's routes here.
-   */
-  plugins?: FastifyPluginAsync[];
+  liveEngine?: LiveEngineOptions;
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: DestinationStream;
   /** Per IP per minute on the authenticate routes. Default 10. */
@@ -75,28 +96,51 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     secret: config.sessionSecret,
     clock: deps.clock,
   });
-  const vault = new CredentialVault(config.encryption);
-  const engine = deps.live ?? noLiveAccounts;
+  const credentials = new CredentialsRepository(
+    deps.database.db,
+    new CredentialVault(config.encryption),
+    deps.clock,
+  );
+  const engineOptions = deps.liveEngine ?? {};
+  const scheduler = engineOptions.scheduler ?? nodeScheduler;
+  const liveAccounts = new LiveAccounts({
+    connect:
+      engineOptions.connect ??
+      kalshiConnector({
+        restBaseUrl: deps.exchange.restBaseUrl,
+        wsUrl: deps.exchange.wsUrl,
+        logger: app.log,
+      }),
+    bus: engineOptions.bus ?? new InProcessEventBus(),
+    repository: new PositionsRepository(deps.database.db),
+    clock: engineOptions.clock ?? deps.clock,
+    scheduler,
+    logger: app.log,
+    // After a restart, a session starts lazily from the stored key on the account's first request.
+    loadCredentials: (userId) => credentials.get(userId),
+    ...(engineOptions.timings ? { timings: engineOptions.timings } : {}),
+    ...(engineOptions.hub ? { hub: engineOptions.hub } : {}),
+  });
   const markets = new MarketsUsecases({ exchange: deps.exchange, clock: deps.clock });
   const marketStreams = new MarketStreams({ wsUrl: deps.exchange.wsUrl, clock: deps.clock, logger: app.log });
   // Logout ends a session's market streams too, and the user's upstream market connection
   // once no session of theirs is left.
   const live: LiveAccountsPort = {
-    ensureSession: (userId, credentials) => engine.ensureSession(userId, credentials),
+    ensureSession: (userId, stored) => liveAccounts.ensureSession(userId, stored),
     stopSession: async (userId) => {
       marketStreams.closeViewers(userId);
-      await engine.stopSession(userId);
+      await liveAccounts.stopSession(userId);
     },
     closeStreams: (userId, jti) => {
       marketStreams.closeViewers(userId, jti);
-      engine.closeStreams(userId, jti);
+      liveAccounts.closeStreams(userId, jti);
     },
   };
   const account = new AccountUsecases({
     db: deps.database.db,
     clock: deps.clock,
     exchange: deps.exchange,
-    vault,
+    credentials,
     sessions,
     live,
     logger: app.log,
@@ -109,6 +153,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorate('sessionCookieSecure', config.isProduction);
   app.decorate('exchange', deps.exchange);
   app.decorate('account', account);
+  app.decorate('liveAccounts', liveAccounts);
   app.decorate('marketStreams', marketStreams);
   app.decorateRequest('session', null);
 
@@ -159,8 +204,12 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // Open SSE responses would otherwise keep app.close() waiting.
   app.addHook('preClose', (done) => {
+    liveAccounts.hub.closeAll();
     marketStreams.closeAll();
     done();
+  });
+  app.addHook('onClose', async () => {
+    await liveAccounts.stopAll();
   });
 
   await app.register(systemRoutes, {
@@ -174,8 +223,20 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     account,
     authRateLimitPerMinute: deps.authRateLimitPerMinute ?? 10,
   });
-  await app.register(marketsRoutes, { prefix: '/api/v1', markets, streams: marketStreams, account });
-  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  await app.register(positionsRoutes, {
+    prefix: '/api/v1/account',
+    live: liveAccounts,
+    clock: deps.clock,
+    scheduler,
+  });
+  await app.register(marketsRoutes, {
+    prefix: '/api/v1',
+    markets,
+    streams: marketStreams,
+    account,
+    clock: deps.clock,
+    scheduler,
+  });
   await registerWebApp(app, config.webDistDir);
 
   return app;

@@ -1,12 +1,11 @@
 /**
  * The whole app from a Config: database (migrated), the embedded simulator in simulator mode,
- * the live engine, the server, listening. index.ts adds the process concerns (env, signals,
- * the printed URL); tests and benchmarks call this directly.
+ * the server (create-server.ts composes everything else, the live engine included), listening.
+ * index.ts adds the process concerns (env, signals, the printed URL); tests call this directly.
  */
 import { startSimulator, type RunningSimulator, type ScenarioName } from '@kalshi-desk/simulator';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
-import { createLiveEngine } from '../modules/exchange/exchange.live-engine.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { migrate, openDatabase, type Database } from '../shared/db/database.js';
 import { createExchangeFactory, type ExchangeFactory } from '../shared/exchange.js';
@@ -60,19 +59,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       exchange = createExchangeFactory(config.exchange);
     }
 
-    // The live engine (modules/exchange + modules/stream): LiveAccounts implements the account
-    // module's LiveAccountsPort; its routes (positions, portfolio, equity, SSE) come as a plugin.
-    const engine = createLiveEngine({ database, clock, exchange, encryption: config.encryption });
     const app = await createServer({
       config,
       database,
       clock,
       exchange,
-      live: engine.live,
-      plugins: [engine.routes],
       ...(options.logStream ? { logStream: options.logStream } : {}),
     });
-    engine.useLogger(app.log);
     for (const notice of config.notices) app.log.info(notice);
     if (simulator !== null)
       app.log.info({ exchange: simulator.restBaseUrl }, 'embedded Kalshi simulator started');

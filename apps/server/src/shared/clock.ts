@@ -6,6 +6,30 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** Timers as a dependency, so tests can run them by hand (exchange sessions, SSE streams). */
+export interface Scheduler {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+/** Node's timers, unref'd: a pending timer never keeps the process alive. */
+export const nodeScheduler: Scheduler = {
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setInterval: (callback, ms) => {
+    const handle = setInterval(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
+
 export interface TestClock extends Clock {
   advanceBy(ms: number): void;
   set(ms: number): void;

@@ -25,3 +25,23 @@ export function appError(code: ErrorCode, status: number, message: string, cause
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
+
+/**
+ * The request has no session (no token at all). Route code that needs a session throws this
+ * when `request.session` is missing, and the session guard throws it first.
+ */
+export function notAuthenticated(): AppError {
+  return appError('not_authenticated', 401, 'Connect your Kalshi API key first.');
+}
+
+/**
+ * The session is valid but its Kalshi account is not connected to this server: no stored key,
+ * an unreadable one, or no live session to read positions from. The code stays
+ * `not_authenticated`: for the browser it means the same thing, connect the key again.
+ */
+export function accountNotConnected(
+  message = 'This account is not connected; authenticate again.',
+  cause?: unknown,
+): AppError {
+  return appError('not_authenticated', 401, message, cause);
+}

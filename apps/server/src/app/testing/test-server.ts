@@ -5,14 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { LiveAccountsPort } from '../../modules/account/account.ports.js';
+import type { FastifyInstance } from 'fastify';
 import { createTestClock, type TestClock } from '../../shared/clock.js';
 import type { Database } from '../../shared/db/database.js';
 import { createTestDatabase } from '../../shared/db/testing.js';
 import type { ExchangeFactory } from '../../shared/exchange.js';
 import { loadConfig, type Config } from '../config.js';
-import { createServer } from '../create-server.js';
+import { createServer, type LiveEngineOptions } from '../create-server.js';
 
 /** A valid configuration that touches no real environment (fixed test secrets). */
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -42,8 +41,8 @@ export interface TestServerOptions {
   database?: Database;
   clock?: TestClock;
   config?: Config;
-  live?: LiveAccountsPort;
-  plugins?: FastifyPluginAsync[];
+  /** The live engine's fake exchange, timers or timings (see create-server.ts). */
+  liveEngine?: LiveEngineOptions;
   authRateLimitPerMinute?: number;
 }
 
@@ -67,8 +66,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     database,
     clock,
     exchange: options.exchange,
-    ...(options.live ? { live: options.live } : {}),
-    plugins: options.plugins ?? [],
+    ...(options.liveEngine ? { liveEngine: options.liveEngine } : {}),
     logStream,
     authRateLimitPerMinute: options.authRateLimitPerMinute ?? 1000,
   });

@@ -1,8 +1,7 @@
 /**
  * Pure account logic: the stable user id, and Kalshi's history objects mapped into our
- * API's shapes with exact conversions (fixed-point strings -> integers -> JSON numbers:
- * dollars = micros / 1e6, cents = micros / 1e4, contracts = centi / 100, each a single
- * division of an exact integer, so the JSON number is the nearest double to the exact decimal).
+ * API's shapes with exact conversions (fixed-point strings -> integers -> JSON numbers, the
+ * last step through shared/money-edge.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Fill, Order, Settlement } from '@kalshi-desk/contracts';
@@ -14,6 +13,7 @@ import {
   type Order as KalshiOrder,
   type Settlement as KalshiSettlement,
 } from '@kalshi-desk/kalshi/protocol';
+import { centisToContracts, microsToCents, microsToDollars } from '../../shared/money-edge.js';
 
 /** Namespace of our user ids (a random UUID fixed forever; changing it re-keys every user). */
 const USER_NAMESPACE = '8f1b6f2e-4c1d-4b8a-9f0e-6d2a5c3e7b10';
@@ -49,10 +49,6 @@ export function normalizePem(text: string): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-export const microsToDollars = (micros: number): number => micros / 1_000_000;
-export const microsToCents = (micros: number): number => micros / 10_000;
-export const centiToContracts = (centi: number): number => centi / 100;
-
 /** Kalshi timestamps are RFC 3339; keep them as sent when they parse, else normalise. */
 export function isoTime(text: string | null | undefined, fallbackUnixSeconds?: number | null): string | null {
   if (typeof text === 'string' && text !== '' && !Number.isNaN(Date.parse(text))) {
@@ -71,7 +67,7 @@ export function toFill(fill: KalshiFill): Fill {
     order_id: fill.order_id,
     ticker: fill.ticker,
     side: isYes ? 'YES' : 'NO',
-    count: centiToContracts(parseCount(fill.count_fp)),
+    count: centisToContracts(parseCount(fill.count_fp)),
     price: microsToCents(isYes ? yesPrice : noPrice),
     yes_price: microsToCents(yesPrice),
     fee: microsToDollars(parseDollars(fill.fee_cost)),
@@ -88,9 +84,9 @@ export function toOrder(order: KalshiOrder): Order {
     book_side: order.book_side,
     status: order.status,
     yes_price: microsToCents(parseDollars(order.yes_price_dollars)),
-    initial_count: centiToContracts(parseCount(order.initial_count_fp)),
-    fill_count: centiToContracts(parseCount(order.fill_count_fp)),
-    remaining_count: centiToContracts(parseCount(order.remaining_count_fp)),
+    initial_count: centisToContracts(parseCount(order.initial_count_fp)),
+    fill_count: centisToContracts(parseCount(order.fill_count_fp)),
+    remaining_count: centisToContracts(parseCount(order.remaining_count_fp)),
     fees: microsToDollars(parseDollars(order.taker_fees_dollars) + parseDollars(order.maker_fees_dollars)),
     created_time: isoTime(order.created_time),
   };
@@ -106,8 +102,8 @@ export function toSettlement(settlement: KalshiSettlement): Settlement {
     ticker: settlement.ticker,
     event_ticker: settlement.event_ticker,
     market_result: settlement.market_result,
-    yes_count: centiToContracts(parseCount(settlement.yes_count_fp)),
-    no_count: centiToContracts(parseCount(settlement.no_count_fp)),
+    yes_count: centisToContracts(parseCount(settlement.yes_count_fp)),
+    no_count: centisToContracts(parseCount(settlement.no_count_fp)),
     cost: microsToDollars(cost),
     revenue: microsToDollars(revenue),
     fees: microsToDollars(fees),

@@ -15,10 +15,3 @@ export interface LiveAccountsPort {
   /** Closes the account's SSE streams: those opened by one session (its jti), or all. */
   closeStreams(userId: string, jti?: string): void;
 }
-
-/** For a server without a live engine (tests of the account routes alone). */
-export const noLiveAccounts: LiveAccountsPort = {
-  ensureSession: () => Promise.resolve(),
-  stopSession: () => Promise.resolve(),
-  closeStreams: () => undefined,
-};

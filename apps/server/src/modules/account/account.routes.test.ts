@@ -10,7 +10,7 @@ import { parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
 import { getTestRsaKey } from '@kalshi-desk/kalshi/testing';
 import { startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import {
   randomKeyId,
   sessionCookieFrom,
@@ -18,31 +18,17 @@ import {
   type TestServer,
 } from '../../app/testing/test-server.js';
 import { createExchangeFactory } from '../../shared/exchange.js';
+import type { LiveAccounts } from '../exchange/exchange.live-accounts.js';
 import { SESSION_RENEW_AFTER_MS, SESSION_TTL_MS } from '../sessions/sessions.usecases.js';
-import type { LiveAccountCredentials, LiveAccountsPort } from './account.ports.js';
-
-/** Records what the account module asks of the live engine. */
-function recordingLive() {
-  const calls: string[] = [];
-  const port: LiveAccountsPort = {
-    ensureSession: (userId: string, credentials: LiveAccountCredentials) => {
-      calls.push(`ensure ${userId} ${credentials.keyId}`);
-      return Promise.resolve();
-    },
-    stopSession: (userId: string) => {
-      calls.push(`stop ${userId}`);
-      return Promise.resolve();
-    },
-    closeStreams: (userId: string, jti?: string) => {
-      calls.push(`close ${userId} ${jti ?? '*'}`);
-    },
-  };
-  return { calls, port };
-}
 
 let simulator: RunningSimulator;
 let server: TestServer;
-const live = recordingLive();
+/** What the account module asks of the live engine (which still does the work). */
+let live: {
+  ensureSession: MockInstance<LiveAccounts['ensureSession']>;
+  stopSession: MockInstance<LiveAccounts['stopSession']>;
+  closeStreams: MockInstance<LiveAccounts['closeStreams']>;
+};
 
 beforeAll(async () => {
   simulator = await startSimulator({
@@ -59,8 +45,13 @@ beforeAll(async () => {
       demoAccount: simulator.demoAccount,
       maxRetries: 0,
     }),
-    live: live.port,
   });
+  const engine = server.app.liveAccounts;
+  live = {
+    ensureSession: vi.spyOn(engine, 'ensureSession'),
+    stopSession: vi.spyOn(engine, 'stopSession'),
+    closeStreams: vi.spyOn(engine, 'closeStreams'),
+  };
 });
 
 afterAll(async () => {
@@ -87,7 +78,8 @@ describe('POST /api/v1/account/authenticate', () => {
     expect(setCookie).toMatch(/^kd_session=[^;]+;.*HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Lax/);
     expect(setCookie).not.toMatch(/Secure/);
-    expect(live.calls).toContain(`ensure ${body.user_id} ${keyId}`);
+    expect(live.ensureSession).toHaveBeenCalledWith(body.user_id, expect.objectContaining({ keyId }));
+    expect(server.app.liveAccounts.isRunning(body.user_id)).toBe(true);
 
     const again = await authenticate({ key_id: keyId, private_key: privateKeyPem });
     expect(again.json().user_id).toBe(body.user_id);
@@ -384,7 +376,8 @@ describe('sessions over HTTP', () => {
   it('logout revokes the session and closes its streams; the key is deleted when no other session is live', async () => {
     const first = await connectDemo();
     const second = await connectDemo();
-    live.calls.length = 0;
+    live.stopSession.mockClear();
+    live.closeStreams.mockClear();
     const out1 = await server.app.inject({
       method: 'DELETE',
       url: '/api/v1/account/logout',
@@ -393,8 +386,9 @@ describe('sessions over HTTP', () => {
     expect(out1.statusCode).toBe(200);
     expect(out1.json()).toEqual({ status: 'logged_out' });
     expect(String(out1.headers['set-cookie'])).toMatch(/kd_session=;/);
-    expect(live.calls.some((c) => c.startsWith(`close ${first.userId} `))).toBe(true);
-    expect(live.calls).not.toContain(`stop ${first.userId}`);
+    expect(live.closeStreams).toHaveBeenCalledWith(first.userId, expect.any(String));
+    expect(live.stopSession).not.toHaveBeenCalledWith(first.userId);
+    expect(server.app.liveAccounts.isRunning(first.userId)).toBe(true);
     const after = await server.app.inject({
       method: 'GET',
       url: '/api/v1/account/session',
@@ -417,7 +411,8 @@ describe('sessions over HTTP', () => {
       headers: { cookie: third.cookie },
     });
     expect(out3.statusCode).toBe(200);
-    expect(live.calls).toContain(`stop ${third.userId}`);
+    expect(live.stopSession).toHaveBeenCalledWith(third.userId);
+    expect(server.app.liveAccounts.isRunning(third.userId)).toBe(false);
     expect(await server.app.account.credentials.has(third.userId)).toBe(false);
   });
 });

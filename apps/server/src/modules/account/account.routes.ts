@@ -1,7 +1,8 @@
 /**
- * /api/v1/account: connect, session, logout and history. Positions/portfolio/SSE live in
- * modules/positions and modules/stream. Every route but the session probe answers 401 without
- * a session; the probe answers 200 either way, since being signed out is not an error.
+ * /api/v1/account: connect, session, logout and history. Positions, portfolio, equity and the
+ * positions stream are modules/positions' routes (positions.routes.ts). Every route but the
+ * session probe answers 401 without a session; the probe answers 200 either way, since being
+ * signed out is not an error.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
@@ -22,9 +23,9 @@ import {
   clearSessionCookie,
   lookUpSession,
   requireSession,
+  sessionOf,
   setSessionCookie,
 } from '../sessions/sessions.guard.js';
-import type { SessionContext } from '../sessions/sessions.usecases.js';
 import { toFill, toOrder, toSettlement } from './account.models.js';
 import type { AccountUsecases } from './account.usecases.js';
 
@@ -42,11 +43,6 @@ const errors = {
   502: errorBodySchema,
   503: errorBodySchema,
 };
-
-function sessionOf(session: SessionContext | null): SessionContext {
-  if (session === null) throw appError('not_authenticated', 401, 'Connect your Kalshi API key first.');
-  return session;
-}
 
 export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = (app, options) => {
   const { account } = options;
@@ -149,7 +145,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = (app, 
       },
     },
     async (request, reply) => {
-      await account.logout(sessionOf(request.session));
+      await account.logout(sessionOf(request));
       clearSessionCookie(reply);
       return { status: 'logged_out' as const };
     },
@@ -176,7 +172,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = (app, 
       },
     },
     async (request) => {
-      const credentials = await account.credentialsFor(sessionOf(request.session));
+      const credentials = await account.credentialsFor(sessionOf(request));
       const page = await request.server.exchange
         .rest(credentials)
         .getFills(exchangePage(request.query))
@@ -197,7 +193,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = (app, 
       },
     },
     async (request) => {
-      const credentials = await account.credentialsFor(sessionOf(request.session));
+      const credentials = await account.credentialsFor(sessionOf(request));
       const page = await request.server.exchange
         .rest(credentials)
         .getOrders(exchangePage(request.query))
@@ -218,7 +214,7 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = (app, 
       },
     },
     async (request) => {
-      const credentials = await account.credentialsFor(sessionOf(request.session));
+      const credentials = await account.credentialsFor(sessionOf(request));
       const page = await request.server.exchange
         .rest(credentials)
         .getSettlements(exchangePage(request.query))

@@ -7,20 +7,20 @@ import { KalshiKeyError, loadPrivateKey } from '@kalshi-desk/kalshi';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../shared/clock.js';
 import type { Db } from '../../shared/db/database.js';
-import { appError } from '../../shared/errors.js';
+import { accountNotConnected, appError } from '../../shared/errors.js';
 import { exchangeFailure, type ExchangeCredentials, type ExchangeFactory } from '../../shared/exchange.js';
-import { CredentialsRepository } from '../credentials/credentials.repository.js';
-import type { CredentialVault } from '../credentials/credentials.vault.js';
+import type { CredentialsRepository } from '../credentials/credentials.repository.js';
 import type { SessionContext, SessionService } from '../sessions/sessions.usecases.js';
 import { deriveUserId, normalizePem } from './account.models.js';
 import type { LiveAccountsPort } from './account.ports.js';
-import { UsersRepository } from './account.repository.js';
+import { UsersRepository } from '../users/users.repository.js';
 
 export interface AccountDeps {
   db: Db;
   clock: Clock;
   exchange: ExchangeFactory;
-  vault: CredentialVault;
+  /** The stored keys, sealed by the credential vault. */
+  credentials: CredentialsRepository;
   sessions: SessionService;
   live: LiveAccountsPort;
   logger: FastifyBaseLogger;
@@ -37,7 +37,7 @@ export class AccountUsecases {
   private readonly users: UsersRepository;
 
   constructor(private readonly deps: AccountDeps) {
-    this.credentials = new CredentialsRepository(deps.db, deps.vault, deps.clock);
+    this.credentials = deps.credentials;
     this.users = new UsersRepository(deps.db);
   }
 
@@ -112,18 +112,10 @@ export class AccountUsecases {
         { userId: session.userId, err: describe(error) },
         'stored credentials unreadable',
       );
-      throw appError(
-        'not_authenticated',
-        401,
-        'The stored API key cannot be read; connect your Kalshi API key again.',
-      );
+      throw accountNotConnected('The stored API key cannot be read; connect your Kalshi API key again.');
     }
     if (stored === null) {
-      throw appError(
-        'not_authenticated',
-        401,
-        'No Kalshi API key is stored for this account; connect it again.',
-      );
+      throw accountNotConnected('No Kalshi API key is stored for this account; connect it again.');
     }
     return stored;
   }

@@ -1,5 +1,5 @@
 import { index, jsonb, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { users } from '../account/account.tables.js';
+import { users } from '../users/users.tables.js';
 
 export const backtestResults = pgTable(
   'backtest_results',

@@ -4,7 +4,7 @@ import { parseVaultKey, type KeyRing } from '../../app/config.js';
 import { createTestClock } from '../../shared/clock.js';
 import type { Database } from '../../shared/db/database.js';
 import { testDatabaseKinds } from '../../shared/db/testing.js';
-import { UsersRepository } from '../account/account.repository.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { CredentialsRepository } from './credentials.repository.js';
 import { userCredentials } from './credentials.tables.js';
 import { CredentialVault } from './credentials.vault.js';

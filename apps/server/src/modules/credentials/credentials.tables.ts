@@ -1,5 +1,5 @@
 import { integer, pgTable, text, timestamp, uuid, customType } from 'drizzle-orm/pg-core';
-import { users } from '../account/account.tables.js';
+import { users } from '../users/users.tables.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   dataType: () => 'bytea',

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../shared/clock.js';
 import type { Database } from '../../shared/db/database.js';
 import { createTestDatabase } from '../../shared/db/testing.js';
-import { users } from '../account/account.tables.js';
+import { users } from '../users/users.tables.js';
 import { PositionsRepository } from '../positions/positions.repository.js';
 import { InProcessEventBus, type AccountEvent } from '../stream/stream.bus.js';
 import { kalshiConnector } from './exchange.feed.js';

@@ -2,11 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClock } from '../../shared/clock.js';
 import type { Database } from '../../shared/db/database.js';
 import { createTestDatabase } from '../../shared/db/testing.js';
-import { users } from '../account/account.tables.js';
+import { users } from '../users/users.tables.js';
 import { PositionsRepository } from '../positions/positions.repository.js';
 import { kalshiMarket, kalshiPosition } from '../positions/testing/kalshi-fixtures.js';
 import { InProcessEventBus } from '../stream/stream.bus.js';
-import { ManualTimers } from '../stream/testing/fake-sse.js';
 import { LiveAccounts } from './exchange.live-accounts.js';
 import { silentLogger, type ExchangeConnector, type ExchangeRest } from './exchange.ports.js';
 import { FakeFeed, FakeRest, ManualScheduler } from './testing/fake-exchange.js';
@@ -44,7 +43,6 @@ function liveAccounts(connect: ExchangeConnector, scheduler = new ManualSchedule
     logger: silentLogger,
     loadCredentials: () => Promise.resolve(CREDENTIALS),
     timings: { cacheFlushMs: 0 },
-    hub: { timers: new ManualTimers() },
   });
 }
 
@@ -70,11 +68,16 @@ describe('LiveAccounts', () => {
     await first.stopAll();
 
     const hanging = new Promise<never>(() => undefined);
-    const silentRest = {
+    // Every call the session can make waits forever: the exchange does not answer.
+    const never = () => ({
+      [Symbol.asyncIterator]: () => ({ next: () => hanging }),
+    });
+    const silentRest: ExchangeRest = {
       getBalance: () => hanging,
-      getPositions: () => hanging,
       getMarkets: () => hanging,
-      getFills: () => hanging,
+      iteratePositions: never,
+      iterateOrders: never,
+      iterateFills: never,
     } as unknown as ExchangeRest;
     const restarted = liveAccounts(() => ({ rest: silentRest, feed: new FakeFeed() }));
     const served = await restarted.positions(USER, 'bid');

@@ -1,14 +1,17 @@
 /**
  * The registry of live accounts: at most one upstream exchange session per account however
- * many browser tabs or sessions use it, plus the SSE hub that streams its events. It is the
- * implementation of the account module's LiveAccountsPort and the read API of the
- * positions/portfolio/SSE routes.
+ * many browser tabs or sessions use it, plus the SSE hub that streams its events. It
+ * implements the account module's LiveAccountsPort (start, stop, close streams) and the
+ * positions module's LivePositionsPort (what the positions routes read).
  */
 import type { Mark, Portfolio, Position } from '@kalshi-desk/contracts';
 import type { Clock } from '../../shared/clock.js';
+import { accountNotConnected } from '../../shared/errors.js';
+import type { LiveAccountsPort } from '../account/account.ports.js';
+import type { LivePositionsPort } from '../positions/positions.ports.js';
 import type { EquitySnapshot, PositionsRepository } from '../positions/positions.repository.js';
 import type { EventBus } from '../stream/stream.bus.js';
-import { SseHub, type IntervalTimers, type SnapshotData } from '../stream/stream.hub.js';
+import { SseHub, type SnapshotData } from '../stream/stream.hub.js';
 import type { AccountCredentials, EngineLogger, ExchangeConnector, Scheduler } from './exchange.ports.js';
 import { AccountSession, type SessionTimings } from './exchange.session.js';
 
@@ -19,24 +22,21 @@ export interface LiveAccountsDeps {
   clock: Clock;
   scheduler: Scheduler;
   logger: EngineLogger;
-  /** Credentials of an account whose session is not running (e.g. after a restart); null if none stored. */
+  /**
+   * Credentials of an account whose session is not running (e.g. after a restart); null if
+   * none stored. A failure to read them is logged and counts as none.
+   */
   loadCredentials?: (userId: string) => Promise<AccountCredentials | null>;
   timings?: Partial<SessionTimings>;
   dayOffsetMinutes?: number;
-  /** SSE hub settings (tests pass manual timers). */
+  /** SSE hub settings (tests flush synchronously or shrink the queue). */
   hub?: {
-    timers?: IntervalTimers;
-    heartbeatMs?: number;
     queueCapacity?: number;
     defer?: (flush: () => void) => void;
   };
 }
 
-export class AccountNotConnectedError extends Error {
-  override readonly name = 'AccountNotConnectedError';
-}
-
-export class LiveAccounts {
+export class LiveAccounts implements LiveAccountsPort, LivePositionsPort {
   readonly hub: SseHub;
   private readonly sessions = new Map<string, AccountSession>();
   private readonly starting = new Map<
@@ -81,13 +81,20 @@ export class LiveAccounts {
     return this.sessions.size;
   }
 
-  /** The running session, started from stored credentials when the server restarted. */
+  /**
+   * The running session, started from stored credentials when the server restarted. Without
+   * credentials it throws the error factory's `accountNotConnected` (401 not_authenticated).
+   */
   async session(userId: string): Promise<AccountSession> {
     const running = this.sessions.get(userId);
     if (running) return running;
-    const credentials = (await this.deps.loadCredentials?.(userId)) ?? null;
-    if (credentials === null) throw new AccountNotConnectedError('no exchange credentials for this account');
+    const credentials = await this.storedCredentials(userId);
+    if (credentials === null) throw accountNotConnected();
     return this.sessionFor(userId, credentials);
+  }
+
+  async resume(userId: string): Promise<void> {
+    await this.session(userId);
   }
 
   async positions(
@@ -116,8 +123,20 @@ export class LiveAccounts {
 
   private snapshotOf(userId: string): SnapshotData {
     const session = this.sessions.get(userId);
-    if (!session) throw new AccountNotConnectedError('account session is not running');
+    if (!session) throw accountNotConnected();
     return session.snapshot();
+  }
+
+  private async storedCredentials(userId: string): Promise<AccountCredentials | null> {
+    try {
+      return (await this.deps.loadCredentials?.(userId)) ?? null;
+    } catch (error) {
+      this.deps.logger.error(
+        { userId, err: error instanceof Error ? error.name : 'unknown' },
+        'stored credentials unreadable',
+      );
+      return null;
+    }
   }
 
   /**

@@ -6,10 +6,13 @@
 import type { KalshiRestClient } from '@kalshi-desk/kalshi';
 import type { WsDataMessage } from '@kalshi-desk/kalshi/protocol';
 
-/** The REST calls the live engine makes. */
+/**
+ * The REST calls the live engine makes. Listings are read through the client's iterators, which
+ * follow the cursor and refuse one the server repeats.
+ */
 export type ExchangeRest = Pick<
   KalshiRestClient,
-  'getBalance' | 'getPositions' | 'getMarkets' | 'getFills' | 'getOrders'
+  'getBalance' | 'getMarkets' | 'iteratePositions' | 'iterateOrders' | 'iterateFills'
 >;
 
 /** State of the upstream WebSocket as data (the WS client's states). */
@@ -41,27 +44,8 @@ export type ExchangeConnector = (credentials: AccountCredentials) => {
   feed: ExchangeFeed;
 };
 
-export interface Scheduler {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-  setInterval(callback: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-export const nodeScheduler: Scheduler = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  setInterval: (callback, ms) => {
-    const handle = setInterval(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-};
+/** Timers (shared/clock.ts): the session's are injected so tests can run them by hand. */
+export { nodeScheduler, type Scheduler } from '../../shared/clock.js';
 
 /** The subset of pino's / Fastify's logger the engine uses. */
 export interface EngineLogger {

@@ -34,7 +34,6 @@ import {
 } from '../../app/testing/test-server.js';
 import { createExchangeFactory } from '../../shared/exchange.js';
 import { parseSse } from '../stream/testing/fake-sse.js';
-import { createLiveEngine } from './exchange.live-engine.js';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261201);
 const OPERATIONS = 240;
@@ -133,14 +132,14 @@ beforeAll(async () => {
   const config = testConfig();
   const { createTestDatabase } = await import('../../shared/db/testing.js');
   const database = await createTestDatabase();
-  const engine = createLiveEngine({
-    database,
-    clock: { now: () => Date.now() },
+  // The engine runs on wall-clock time as in production (its throttles compare times); sessions
+  // use the test server's clock.
+  server = await startTestServer({
     exchange,
-    encryption: config.encryption,
+    database,
+    config,
+    liveEngine: { clock: { now: () => Date.now() } },
   });
-  server = await startTestServer({ exchange, database, config, live: engine.live, plugins: [engine.routes] });
-  engine.useLogger(server.app.log);
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   const port = (server.app.server.address() as AddressInfo).port;
 

@@ -1,8 +1,10 @@
+import type { Fill } from '@kalshi-desk/kalshi/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, type TestClock } from '../../shared/clock.js';
 import {
   fillMessage,
   kalshiMarket,
+  kalshiOrder,
   kalshiPosition,
   lifecycleMessage,
   marketPositionMessage,
@@ -79,6 +81,27 @@ async function startLive(): Promise<void> {
 }
 
 const statuses = () => events.flatMap((e) => (e.type === 'connection_status' ? [e.data.status] : []));
+
+/** A fill of ours as `GET /portfolio/fills` lists it, `ts` in whole seconds. */
+function restFill(tradeId: string, tsSeconds: number): Fill {
+  return {
+    fill_id: `f-${tradeId}`,
+    trade_id: tradeId,
+    order_id: 'o-1',
+    ticker: 'KXA-1',
+    outcome_side: 'yes',
+    book_side: 'bid',
+    count_fp: '1.00',
+    yes_price_dollars: '0.5000',
+    no_price_dollars: '0.5000',
+    is_taker: true,
+    fee_cost: '0.0100',
+    ts: tsSeconds,
+  };
+}
+
+const nowSeconds = () => Math.floor(clock.now() / 1000);
+const logged = (message: string) => logger.lines.filter((l) => l.message === message);
 
 describe('AccountSession', () => {
   it('takes a paginated REST snapshot, then goes live when the feed is live, subscribing ticker for held markets', async () => {
@@ -291,5 +314,105 @@ describe('AccountSession', () => {
     expect(statuses()).toEqual(['closed']);
     feed.emit(tickerMessage('KXA-1', '0.9000', '0.9200'));
     expect(events.filter((e) => e.type === 'position_update')).toHaveLength(0);
+  });
+
+  it('reads the resting orders page by page', async () => {
+    rest.orders = [
+      kalshiOrder({ order_id: 'o1', ticker: 'KXA-1', yes_price_dollars: '0.0500' }),
+      kalshiOrder({ order_id: 'o2', ticker: 'KXA-1', yes_price_dollars: '0.0600', status: 'canceled' }),
+      kalshiOrder({ order_id: 'o3', ticker: 'KXB-1', yes_price_dollars: '0.0700' }),
+      kalshiOrder({ order_id: 'o4', ticker: 'KXC-1', yes_price_dollars: '0.0800' }),
+    ];
+    await session.start();
+    expect(rest.calls.filter((c) => c === 'orders')).toHaveLength(2);
+    expect(session.snapshot().orders.map((o) => o.order_id)).toEqual(['o1', 'o3', 'o4']);
+  });
+
+  it('knowing no fill, it reads the latest page of fills; then only those since the newest known, every page', async () => {
+    rest.pageSize = 1_000;
+    // Newest first, as the exchange lists them.
+    rest.fills = Array.from({ length: 250 }, (_, i) => restFill(`old-${i}`, nowSeconds() - 60 - i));
+    await startLive();
+    // The first snapshot (feed connecting), then the one once the feed is live.
+    expect(rest.fillRequests).toEqual([
+      { limit: 200, cursor: undefined },
+      { limit: 1000, min_ts: nowSeconds() - 60 - 1, cursor: undefined },
+    ]);
+
+    // While the feed was down: a fill in the same second as the newest known, and two after it.
+    // The listing from one second earlier holds five fills (two known): three pages of two.
+    rest.pageSize = 2;
+    rest.fillRequests = [];
+    rest.fills = [
+      restFill('new-3', nowSeconds() + 30),
+      restFill('new-2', nowSeconds() + 20),
+      restFill('new-1', nowSeconds() - 60),
+      ...rest.fills,
+    ];
+    feed.setState('backoff', 'connection lost');
+    feed.setState('live', 'resubscribed');
+    await session.settled();
+    const minTs = nowSeconds() - 60 - 1;
+    expect(rest.fillRequests).toEqual([
+      { limit: 1000, min_ts: minTs, cursor: undefined },
+      { limit: 1000, min_ts: minTs, cursor: '2' },
+      { limit: 1000, min_ts: minTs, cursor: '4' },
+    ]);
+    expect(logged('recovered fills the feed did not deliver').map((l) => l.object.fills)).toEqual([3]);
+  });
+
+  it('fill recovery stops at its limit and logs it instead of stopping silently', async () => {
+    rest.fills = [restFill('known', nowSeconds())];
+    await startLive();
+    rest.calls = [];
+    rest.pageSize = 1_000;
+    rest.fills = Array.from({ length: 20_001 }, (_, i) => restFill(`missed-${i}`, nowSeconds() + 20_001 - i));
+    scheduler.advanceBy(60_000);
+    await session.settled();
+    expect(rest.calls.filter((c) => c === 'fills')).toHaveLength(21);
+    expect(logged('fill recovery hit its limit; the remaining fills are not recovered')).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        object: expect.objectContaining({ recovered: 20_000 }) as unknown,
+      }),
+    ]);
+    expect(logged('recovered fills the feed did not deliver').map((l) => l.object.fills)).toEqual([20_000]);
+    expect(session.connection).toBe('live');
+  });
+
+  it('a server that repeats a cursor fails the snapshot instead of looping; the retry recovers', async () => {
+    rest.pageSize = 1;
+    rest.isCursorStuck = true;
+    await session.start();
+    // The second page hands back the first page's cursor: no third request.
+    expect(rest.calls.filter((c) => c === 'positions')).toHaveLength(2);
+    expect(logged('exchange snapshot failed').at(-1)?.object.err).toMatch(/^KalshiPaginationError: /);
+    feed.setState('live', 'subscribed');
+    await session.settled();
+    expect(session.connection).not.toBe('live');
+    expect(session.positions('bid')).toEqual([]);
+
+    rest.isCursorStuck = false;
+    scheduler.advanceBy(5_000);
+    await flushPromises();
+    await session.settled();
+    expect(session.connection).toBe('live');
+    expect(session.positions('bid').map((p) => p.ticker)).toEqual(['KXA-1', 'KXB-1', 'KXC-1']);
+  });
+
+  it('a listing of more open positions than the cap is refused and logged, and the last state kept', async () => {
+    await startLive();
+    rest.pageSize = 1_000;
+    rest.positions = Array.from({ length: 100_001 }, (_, i) =>
+      kalshiPosition(`KXZ-${i}`, '1.00', '0.500000'),
+    );
+    scheduler.advanceBy(60_000);
+    await session.settled();
+    expect(logged('exchange snapshot failed').at(-1)?.object.err).toBe(
+      'Error: the exchange listed more than 100000 open positions; snapshot refused',
+    );
+    expect(session.connection).toBe('stale');
+    expect(session.positions('bid').map((p) => p.ticker)).toEqual(['KXA-1', 'KXB-1', 'KXC-1']);
+    expect(events.some((e) => e.type === 'position_removed')).toBe(false);
   });
 });

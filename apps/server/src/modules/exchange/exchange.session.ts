@@ -1,7 +1,8 @@
 /**
  * One connected account's upstream exchange session (docs/design.md §3): REST snapshot, then WS
- * deltas into the position tracker; every resulting change is published on the EventBus,
- * written through to the cache and, for fills, to the audit trail.
+ * deltas into the position tracker; every resulting change is published on the EventBus and
+ * handed to the account's write-behind (exchange.write-behind.ts: position cache, fills);
+ * equity points and today's baseline are kept by positions.equity.ts.
  *
  * - Every time the feed becomes live (the first time and after each reconnect) the state is
  *   rebuilt from a REST snapshot. WS messages that arrive meanwhile are buffered and applied
@@ -11,34 +12,34 @@
  *   resting orders stays the trader's: orders move it between available and reserved only),
  *   and the balance is re-read within a second of any fill, order or settlement event (a read
  *   that raced with such an event is discarded and repeated) and on a timer.
- * - An equity snapshot is stored every minute (today's P&L baseline, equity curve).
+ * - An equity snapshot is stored every minute while live (today's P&L baseline, equity curve).
  * - While not live, the last known state is served with `is_stale` and its age (`as_of`).
  * Nothing here throws into the event loop: failures become state and log lines.
  */
 import type { ConnectionState, Mark, Portfolio, Position } from '@kalshi-desk/contracts';
-import {
-  parseCount,
-  parseDollars,
-  type Market,
-  type MarketPosition,
-  type MicroDollars,
-  type Order,
-  type WsDataMessage,
+import type {
+  Fill,
+  Market,
+  MarketPosition,
+  PositionsResponse,
+  WsDataMessage,
 } from '@kalshi-desk/kalshi/protocol';
 import type { Clock } from '../../shared/clock.js';
-import { startOfDay } from '../positions/pnl.models.js';
+import { EquityRecorder } from '../positions/positions.equity.js';
 import type { PositionsRepository } from '../positions/positions.repository.js';
 import {
   entryTimesFromFills,
-  fillFromRest,
   PositionTracker,
   type TrackedFill,
   type TrackerChanges,
   type TrackerSnapshot,
 } from '../positions/positions.tracker.js';
+import { amountsFromRest, availableCashFromRest, fillFromRest } from '../positions/positions.wire.js';
 import type { EventBus } from '../stream/stream.bus.js';
 import type { SnapshotData } from '../stream/stream.hub.js';
 import type { EngineLogger, ExchangeFeed, ExchangeRest, FeedState, Scheduler } from './exchange.ports.js';
+import { connectionStateOf } from './exchange.models.js';
+import { WriteBehind } from './exchange.write-behind.js';
 
 export interface SessionTimings {
   /** Wait after a fill or order event before re-reading the balance (events come in bursts). */
@@ -83,10 +84,28 @@ export interface AccountSessionDeps {
 
 type SyncKind = 'initial' | 'reconnect' | 'reconcile';
 
-const MAX_POSITION_PAGES = 100;
+/** Rows per page of the paginated snapshot reads (Kalshi's maximum). */
+/** What the status line says when the feed gives no reason of its own. */
+const FEED_STATE_DETAIL: Record<Exclude<FeedState, 'live'>, string> = {
+  connecting: 'connecting to the exchange',
+  backoff: 'exchange connection lost; retrying',
+  resyncing: 'resynchronising with the exchange',
+  closed: 'exchange connection closed',
+};
+
+const PAGE_LIMIT = 1000;
+/**
+ * Open positions or resting orders beyond which the snapshot is refused: a list cut short
+ * would report everything past the cut as closed. Far above any real account; it bounds a
+ * server that keeps handing out new cursors.
+ */
+const MAX_SNAPSHOT_ROWS = 100 * PAGE_LIMIT;
+/** Fills read when none is known yet: the latest page. */
+const LATEST_FILLS = 200;
+/** Fills recovered in one sync at most (past it the rest is left out, and logged). */
+const MAX_RECOVERED_FILLS = 20 * PAGE_LIMIT;
 /** Balance reads discarded in a row because an event raced them, before one is taken anyway. */
 const MAX_RACED_BALANCE_READS = 3;
-const MAX_FILL_PAGES = 20;
 const MARKETS_PER_REQUEST = 100;
 /** Fills kept in memory for entry times (the database keeps all of them). */
 const RECENT_FILLS = 2_000;
@@ -103,15 +122,11 @@ export class AccountSession {
   private syncing: Promise<void> | null = null;
   private isResyncRequested = false;
   private buffered: WsDataMessage[] | null = null;
-  private dayBaseline: { dayStart: number; total: MicroDollars } | null = null;
-  private readonly dirtyTickers = new Set<string>();
-  private readonly deletedTickers = new Set<string>();
-  private isCashDirty = false;
+  private readonly writes: WriteBehind;
+  private readonly equity: EquityRecorder;
   /** Newest fill we know (ms); fills after it are fetched from REST on every sync. */
   private lastFillTs: number | null = null;
   private readonly recentFills = new Map<string, TrackedFill>();
-  private persistChain: Promise<void> = Promise.resolve();
-  private cacheTimer: unknown = null;
   private balanceTimer: unknown = null;
   private retryTimer: unknown = null;
   private portfolioTimer: unknown = null;
@@ -125,6 +140,23 @@ export class AccountSession {
   constructor(private readonly deps: AccountSessionDeps) {
     this.timings = { ...DEFAULT_TIMINGS, ...deps.timings };
     this.tracker = new PositionTracker(() => deps.clock.now());
+    this.writes = new WriteBehind({
+      userId: deps.userId,
+      repository: deps.repository,
+      state: this.tracker,
+      clock: deps.clock,
+      scheduler: deps.scheduler,
+      logger: deps.logger,
+      flushMs: this.timings.cacheFlushMs,
+    });
+    this.equity = new EquityRecorder({
+      userId: deps.userId,
+      repository: deps.repository,
+      clock: deps.clock,
+      dayOffsetMinutes: deps.dayOffsetMinutes ?? 0,
+      totals: (dayBaseline) => this.tracker.totals(dayBaseline),
+      save: (point) => this.writes.enqueue((repository) => repository.saveSnapshot(deps.userId, point)),
+    });
   }
 
   get userId(): string {
@@ -170,20 +202,18 @@ export class AccountSession {
     this.isStopped = true;
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     for (const handle of this.intervals) this.deps.scheduler.clearInterval(handle);
-    for (const handle of [this.cacheTimer, this.balanceTimer, this.retryTimer, this.portfolioTimer]) {
+    for (const handle of [this.balanceTimer, this.retryTimer, this.portfolioTimer]) {
       if (handle !== null) this.deps.scheduler.clearTimeout(handle);
     }
     this.deps.feed.close();
     this.setStatus('closed', 'signed out');
-    this.flushCache();
-    await this.persistChain;
+    await this.writes.stop();
   }
 
   /** Resolves once pending cache/fill/snapshot writes are done (tests, shutdown). */
   async settled(): Promise<void> {
     if (this.syncing) await this.syncing;
-    this.flushCache();
-    await this.persistChain;
+    await this.writes.drain();
   }
 
   positions(mark: Mark): Position[] {
@@ -191,7 +221,7 @@ export class AccountSession {
   }
 
   portfolio(): Portfolio {
-    return this.tracker.portfolioView(this.baselineFor(this.deps.clock.now()));
+    return this.tracker.portfolioView(this.equity.baselineFor(this.deps.clock.now()));
   }
 
   freshness(): { connection: ConnectionState; is_stale: boolean; as_of: string | null } {
@@ -240,27 +270,16 @@ export class AccountSession {
 
   private onFeedState(state: FeedState, reason: string): void {
     if (this.isStopped) return;
-    switch (state) {
-      case 'live':
-        this.setStatus('resyncing', 'reconciling with the exchange');
-        void this.sync(this.hasBeenLive ? 'reconnect' : 'initial');
-        break;
-      case 'connecting':
-        this.setStatus(
-          this.hasBeenLive ? 'reconnecting' : 'connecting',
-          reason || 'connecting to the exchange',
-        );
-        break;
-      case 'backoff':
-        this.setStatus('reconnecting', reason || 'exchange connection lost; retrying');
-        break;
-      case 'resyncing':
-        this.setStatus('resyncing', reason || 'resynchronising with the exchange');
-        break;
-      case 'closed':
-        this.setStatus('stale', reason || 'exchange connection closed');
-        break;
+    if (state === 'live') {
+      // Live upstream is not yet in sync here: the REST snapshot runs first.
+      this.setStatus('resyncing', 'reconciling with the exchange');
+      void this.sync(this.hasBeenLive ? 'reconnect' : 'initial');
+      return;
     }
+    this.setStatus(
+      connectionStateOf(state, { hasBeenLive: this.hasBeenLive }),
+      reason || FEED_STATE_DETAIL[state],
+    );
   }
 
   // ---- snapshot / reconciliation ---------------------------------------------------------
@@ -287,7 +306,7 @@ export class AccountSession {
       const { snapshot, recovered } = await this.fetchSnapshot();
       if (this.isStopped) return;
       if (recovered.length > 0) {
-        this.persist(() => this.deps.repository?.saveFills(this.userId, recovered));
+        this.writes.saveFills(recovered);
         if (kind !== 'initial') {
           this.deps.logger.info(
             { userId: this.userId, fills: recovered.length },
@@ -312,7 +331,7 @@ export class AccountSession {
         this.hasBeenLive = true;
         this.setStatus('live', 'in sync with the exchange');
       }
-      if (this.dayBaseline === null) await this.recordEquity({ isFresh: true });
+      if (!this.equity.hasBaseline) await this.recordEquity({ isFresh: true });
     } catch (error) {
       this.applyBuffered();
       if (this.isStopped) return;
@@ -340,34 +359,18 @@ export class AccountSession {
 
   private async fetchSnapshot(): Promise<{ snapshot: TrackerSnapshot; recovered: TrackedFill[] }> {
     const { rest } = this.deps;
-    const positions: MarketPosition[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_POSITION_PAGES; page++) {
-      const response = await rest.getPositions({
-        limit: 1000,
-        count_filter: 'position',
-        ...(cursor ? { cursor } : {}),
-      });
-      positions.push(...response.market_positions);
-      const next = response.cursor;
-      if (!next || next === cursor) break;
-      cursor = next;
-    }
-    const orders: Order[] = [];
-    cursor = undefined;
-    for (let page = 0; page < MAX_POSITION_PAGES; page++) {
-      const response = await rest.getOrders({
-        status: 'resting',
-        limit: 1000,
-        ...(cursor ? { cursor } : {}),
-      });
-      orders.push(...response.orders);
-      const next = response.cursor;
-      if (!next || next === cursor) break;
-      cursor = next;
-    }
+    const positions = await readAll({
+      items: marketPositions(rest.iteratePositions({ limit: PAGE_LIMIT, count_filter: 'position' })),
+      max: MAX_SNAPSHOT_ROWS,
+      what: 'open positions',
+    });
+    const orders = await readAll({
+      items: rest.iterateOrders({ status: 'resting', limit: PAGE_LIMIT }),
+      max: MAX_SNAPSHOT_ROWS,
+      what: 'resting orders',
+    });
     const balance = await rest.getBalance();
-    const held = positions.filter((p) => parseCount(p.position_fp) !== 0).map((p) => p.ticker);
+    const held = positions.filter((p) => amountsFromRest(p).position !== 0).map((p) => p.ticker);
     const markets: Market[] = [];
     for (let i = 0; i < held.length; i += MARKETS_PER_REQUEST) {
       const chunk = held.slice(i, i + MARKETS_PER_REQUEST);
@@ -387,25 +390,39 @@ export class AccountSession {
    * stored (the audit trail must not lose a fill) and feed the entry times.
    */
   private async recoverFills(): Promise<TrackedFill[]> {
-    const found: TrackedFill[] = [];
     const since = this.lastFillTs;
-    let cursor: string | undefined;
-    for (let page = 0; page < MAX_FILL_PAGES; page++) {
-      const response = await this.deps.rest.getFills({
-        limit: since === null ? 200 : 1000,
-        ...(since === null ? {} : { min_ts: Math.floor(since / 1000) - 1 }),
-        ...(cursor ? { cursor } : {}),
-      });
-      for (const fill of response.fills) {
-        const tracked = fillFromRest(fill);
-        if (!this.recentFills.has(tracked.tradeId)) found.push(tracked);
-      }
-      const next = response.cursor;
-      if (since === null || !next || next === cursor) break;
-      cursor = next;
-    }
+    const fills = since === null ? await this.latestFills() : await this.fillsSince(since);
+    const found = fills.map(fillFromRest).filter((fill) => !this.recentFills.has(fill.tradeId));
     this.rememberFills(found);
     return found;
+  }
+
+  /** The latest page of fills, for an account of which we know no fill. */
+  private async latestFills(): Promise<Fill[]> {
+    const fills: Fill[] = [];
+    for await (const fill of this.deps.rest.iterateFills({ limit: LATEST_FILLS })) {
+      fills.push(fill);
+      if (fills.length === LATEST_FILLS) break;
+    }
+    return fills;
+  }
+
+  /** Every fill since `since` (ms), up to MAX_RECOVERED_FILLS: past that the rest is left out, and logged. */
+  private async fillsSince(since: number): Promise<Fill[]> {
+    const fills: Fill[] = [];
+    // The wire counts whole seconds: one second earlier, so that no fill of that second is missed.
+    const params = { limit: PAGE_LIMIT, min_ts: Math.floor(since / 1000) - 1 };
+    for await (const fill of this.deps.rest.iterateFills(params)) {
+      if (fills.length === MAX_RECOVERED_FILLS) {
+        this.deps.logger.warn(
+          { userId: this.userId, since: new Date(since).toISOString(), recovered: fills.length },
+          'fill recovery hit its limit; the remaining fills are not recovered',
+        );
+        break;
+      }
+      fills.push(fill);
+    }
+    return fills;
   }
 
   private rememberFills(fills: readonly TrackedFill[]): void {
@@ -423,7 +440,7 @@ export class AccountSession {
   private entryTimes(positions: readonly MarketPosition[]): Map<string, number> {
     const unknown = new Map<string, number>();
     for (const row of positions) {
-      const position = parseCount(row.position_fp);
+      const { position } = amountsFromRest(row);
       const tracked = this.tracker.position(row.ticker);
       if (position === 0) continue;
       if (tracked && Math.sign(tracked.amounts.position) === Math.sign(position)) continue;
@@ -446,7 +463,7 @@ export class AccountSession {
         return;
       }
       this.racedBalanceReads = 0;
-      this.publishChanges(this.tracker.setBalance(parseDollars(balance.balance_dollars)));
+      this.publishChanges(this.tracker.setBalance(availableCashFromRest(balance)));
     } catch (error) {
       this.deps.logger.warn({ userId: this.userId, err: errorText(error) }, 'balance refresh failed');
     }
@@ -479,18 +496,16 @@ export class AccountSession {
     const { bus } = this.deps;
     for (const { ticker, reason } of changes.removed) {
       bus.publish(this.userId, { type: 'position_removed', data: { ticker, reason } });
-      this.deletedTickers.add(ticker);
-      this.dirtyTickers.delete(ticker);
+      this.writes.positionRemoved(ticker);
     }
     for (const ticker of changes.updated) {
       const position = this.tracker.positionView(ticker, 'bid');
       if (position) bus.publish(this.userId, { type: 'position_update', data: { data: position } });
-      this.dirtyTickers.add(ticker);
-      this.deletedTickers.delete(ticker);
+      this.writes.positionChanged(ticker);
     }
     if (changes.portfolioChanged) {
       this.schedulePortfolio();
-      this.isCashDirty = true;
+      this.writes.cashChanged();
     }
     if (changes.ordersChanged) {
       bus.publish(this.userId, { type: 'orders_update', data: { orders: this.tracker.ordersView() } });
@@ -498,7 +513,7 @@ export class AccountSession {
     if (changes.fills.length > 0) {
       const fills = changes.fills;
       this.rememberFills(fills);
-      this.persist(() => this.deps.repository?.saveFills(this.userId, fills));
+      this.writes.saveFills(fills);
     }
     if (changes.isBalanceAffected && !options.isFullSnapshot) this.scheduleBalanceRefresh();
     if (!options.isFullSnapshot) {
@@ -507,7 +522,6 @@ export class AccountSession {
       }
       if (changes.missingMarkets.length > 0) void this.fetchMissingMarkets(changes.missingMarkets);
     }
-    this.scheduleCacheFlush();
   }
 
   private schedulePortfolio(): void {
@@ -529,52 +543,6 @@ export class AccountSession {
     this.deps.bus.publish(this.userId, { type: 'portfolio_update', data: { data: this.portfolio() } });
   }
 
-  private scheduleCacheFlush(): void {
-    if (this.cacheTimer !== null || this.isStopped) return;
-    if (this.dirtyTickers.size === 0 && this.deletedTickers.size === 0 && !this.isCashDirty) return;
-    this.cacheTimer = this.deps.scheduler.setTimeout(() => {
-      this.cacheTimer = null;
-      this.flushCache();
-    }, this.timings.cacheFlushMs);
-  }
-
-  private flushCache(): void {
-    const repository = this.deps.repository;
-    if (!repository) return;
-    const now = this.deps.clock.now();
-    const positions = [...this.dirtyTickers].flatMap((ticker) => {
-      const position = this.tracker.position(ticker);
-      return position
-        ? [
-            {
-              position: { ...position, amounts: { ...position.amounts } },
-              market: this.tracker.market(ticker) ?? null,
-            },
-          ]
-        : [];
-    });
-    const deleted = [...this.deletedTickers];
-    const cash = this.isCashDirty ? this.tracker.cashIncludingReserved : null;
-    this.dirtyTickers.clear();
-    this.deletedTickers.clear();
-    this.isCashDirty = false;
-    if (positions.length === 0 && deleted.length === 0 && cash === null) return;
-    this.persist(async () => {
-      await repository.savePositions({ userId: this.userId, positions, now });
-      await repository.deletePositions(this.userId, deleted);
-      if (cash !== null) await repository.saveCash({ userId: this.userId, cash, now });
-    });
-  }
-
-  private persist(write: () => Promise<void> | undefined): void {
-    this.persistChain = this.persistChain.then(write).catch((error: unknown) => {
-      this.deps.logger.error(
-        { userId: this.userId, err: errorText(error) },
-        'could not persist account state',
-      );
-    });
-  }
-
   private async restoreFromCache(): Promise<void> {
     const repository = this.deps.repository;
     if (!repository) return;
@@ -593,18 +561,11 @@ export class AccountSession {
   }
 
   private async loadDayBaseline(): Promise<void> {
-    const dayStart = startOfDay(this.deps.clock.now(), this.deps.dayOffsetMinutes ?? 0);
     try {
-      const first = await this.deps.repository?.firstSnapshotSince(this.userId, dayStart);
-      if (first) this.dayBaseline = { dayStart, total: first.total };
+      await this.equity.loadBaseline();
     } catch (error) {
       this.deps.logger.warn({ userId: this.userId, err: errorText(error) }, 'equity history unreadable');
     }
-  }
-
-  private baselineFor(now: number): MicroDollars | null {
-    const dayStart = startOfDay(now, this.deps.dayOffsetMinutes ?? 0);
-    return this.dayBaseline?.dayStart === dayStart ? this.dayBaseline.total : null;
   }
 
   /**
@@ -614,22 +575,9 @@ export class AccountSession {
   private recordEquity(options: { isFresh?: boolean } = {}): Promise<void> {
     if (this.isStopped || this.confirmedAt === null) return Promise.resolve();
     if (this.status !== 'live' && !options.isFresh) return Promise.resolve();
-    const now = this.deps.clock.now();
-    const totals = this.tracker.totals(this.baselineFor(now));
-    const dayStart = startOfDay(now, this.deps.dayOffsetMinutes ?? 0);
-    if (this.dayBaseline?.dayStart !== dayStart) {
-      this.dayBaseline = { dayStart, total: totals.totalValue };
-      this.publishPortfolio();
-    }
-    const point = {
-      at: now,
-      // Cash including what orders hold back, so that cash + positions = total.
-      cash: totals.cash + totals.reserved,
-      positionsValue: totals.positionsValue,
-      total: totals.totalValue,
-    };
-    this.persist(() => this.deps.repository?.saveSnapshot(this.userId, point));
-    return this.persistChain;
+    const { isNewBaseline, saved } = this.equity.record();
+    if (isNewBaseline) this.publishPortfolio();
+    return saved;
   }
 
   private setStatus(status: ConnectionState, detail: string): void {
@@ -652,4 +600,26 @@ export class AccountSession {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The market positions of each page (the event positions are not used). */
+async function* marketPositions(
+  pages: AsyncIterable<PositionsResponse>,
+): AsyncGenerator<MarketPosition, void, undefined> {
+  for await (const page of pages) yield* page.market_positions;
+}
+
+/**
+ * Every item of a paginated listing, refusing more than `max`: a snapshot cut short would be
+ * wrong, so the sync fails (logged, retried) instead. The client already refuses a repeated cursor.
+ */
+async function readAll<T>(args: { items: AsyncIterable<T>; max: number; what: string }): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of args.items) {
+    if (items.length === args.max) {
+      throw new Error(`the exchange listed more than ${args.max} ${args.what}; snapshot refused`);
+    }
+    items.push(item);
+  }
+  return items;
 }

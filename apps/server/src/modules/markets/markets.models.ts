@@ -11,7 +11,6 @@ import type {
   OrderBook,
 } from '@kalshi-desk/contracts';
 import {
-  MICROS_PER_DOLLAR,
   parseCount,
   parseDollars,
   type KalshiEvent,
@@ -19,30 +18,20 @@ import {
   type TickerMessage,
 } from '@kalshi-desk/kalshi/protocol';
 import type { LocalOrderBook } from '@kalshi-desk/kalshi';
+import { centisToContracts, microsToCents, normalizeQuote, quoteToCents } from '../../shared/money-edge.js';
 import { isoTime } from '../account/account.models.js';
 
-const cents = (micros: number): number => micros / 10_000;
-const contracts = (centi: number): number => centi / 100;
-
-/**
- * Kalshi's empty-book conventions (docs/kalshi-protocol.md §5.2): no bids -> yes_bid "0.0000", no asks
- * -> yes_ask "1.0000"; no trade yet -> last price "0.0000". Those become null.
- */
+/** A market's top of book and last trade in cents, null where Kalshi's empty-book rule says "no price". */
 export function quoteCents(
   market: Pick<Market, 'yes_bid_dollars' | 'yes_ask_dollars' | 'last_price_dollars'>,
-): {
-  yes_bid: number | null;
-  yes_ask: number | null;
-  last_price: number | null;
-} {
-  const bid = parseDollars(market.yes_bid_dollars);
-  const ask = parseDollars(market.yes_ask_dollars);
-  const last = parseDollars(market.last_price_dollars);
-  return {
-    yes_bid: bid <= 0 ? null : cents(bid),
-    yes_ask: ask >= MICROS_PER_DOLLAR ? null : cents(ask),
-    last_price: last <= 0 ? null : cents(last),
-  };
+): ReturnType<typeof quoteToCents> {
+  return quoteToCents(
+    normalizeQuote({
+      yesBid: parseDollars(market.yes_bid_dollars),
+      yesAsk: parseDollars(market.yes_ask_dollars),
+      last: parseDollars(market.last_price_dollars),
+    }),
+  );
 }
 
 export interface MarketContext {
@@ -62,9 +51,9 @@ export function toMarketSummary(market: Market, context: MarketContext): MarketS
     category: context.category,
     status: market.status,
     ...quoteCents(market),
-    volume: contracts(parseCount(market.volume_fp)),
-    volume_24h: contracts(parseCount(market.volume_24h_fp)),
-    open_interest: contracts(parseCount(market.open_interest_fp)),
+    volume: centisToContracts(parseCount(market.volume_fp)),
+    volume_24h: centisToContracts(parseCount(market.volume_24h_fp)),
+    open_interest: centisToContracts(parseCount(market.open_interest_fp)),
     close_time: isoTime(market.close_time) ?? new Date(0).toISOString(),
     expiration_time: isoTime(market.latest_expiration_time) ?? isoTime(market.expiration_time),
   };
@@ -79,9 +68,9 @@ export function toMarketDetail(market: Market, context: MarketContext): MarketDe
     result: market.result,
     price_level_structure: market.price_level_structure,
     price_ranges: market.price_ranges.map((r) => ({
-      start: cents(parseDollars(r.start)),
-      end: cents(parseDollars(r.end)),
-      step: cents(parseDollars(r.step)),
+      start: microsToCents(parseDollars(r.start)),
+      end: microsToCents(parseDollars(r.end)),
+      step: microsToCents(parseDollars(r.step)),
     })),
     open_time: isoTime(market.open_time) ?? new Date(0).toISOString(),
   };
@@ -108,8 +97,8 @@ export function toEventDetail(
 export function toOrderBook(book: LocalOrderBook, asOfMs: number): OrderBook {
   return {
     ticker: book.marketTicker,
-    yes: book.yesBids().map((l) => [cents(l.price), contracts(l.size)] as [number, number]),
-    no: book.noBids().map((l) => [cents(l.price), contracts(l.size)] as [number, number]),
+    yes: book.yesBids().map((l) => [microsToCents(l.price), centisToContracts(l.size)] as [number, number]),
+    no: book.noBids().map((l) => [microsToCents(l.price), centisToContracts(l.size)] as [number, number]),
     as_of: new Date(asOfMs).toISOString(),
   };
 }
@@ -123,8 +112,8 @@ export function toTickerEvent(message: TickerMessage['msg'], atMs: number) {
   return {
     ticker: message.market_ticker,
     ...quote,
-    volume: contracts(parseCount(message.volume_fp)),
-    open_interest: contracts(parseCount(message.open_interest_fp)),
+    volume: centisToContracts(parseCount(message.volume_fp)),
+    open_interest: centisToContracts(parseCount(message.open_interest_fp)),
     at: new Date(message.ts_ms ?? (message.ts !== undefined ? message.ts * 1000 : atMs)).toISOString(),
   };
 }

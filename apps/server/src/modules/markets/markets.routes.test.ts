@@ -1,19 +1,22 @@
 /**
- * Market research routes against the real simulator; the SSE relay over a real socket.
+ * Market research routes against the real simulator; the SSE relay over a real socket. The
+ * live engine's timers (and so the streams' heartbeat and expiry timers) run by hand.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getTestRsaKey } from '@kalshi-desk/kalshi/testing';
 import { startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
 import { marketStreamMessageSchema, type MarketSummary } from '@kalshi-desk/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sessionCookieFrom, startTestServer, type TestServer } from '../../app/testing/test-server.js';
 import { createExchangeFactory } from '../../shared/exchange.js';
+import { ManualScheduler } from '../exchange/testing/fake-exchange.js';
 
 let simulator: RunningSimulator;
 let server: TestServer;
 let baseUrl: string;
 let cookie: string;
+const scheduler = new ManualScheduler();
 
 beforeAll(async () => {
   simulator = await startSimulator({
@@ -29,12 +32,27 @@ beforeAll(async () => {
       wsUrl: simulator.wsUrl,
       demoAccount: simulator.demoAccount,
     }),
+    liveEngine: { scheduler },
   });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
   const res = await server.app.inject({ method: 'POST', url: '/api/v1/account/authenticate/demo' });
   cookie = sessionCookieFrom(res.headers['set-cookie']);
+  // Signing in starts the account's own feed, a connection of its own (ADR 009): let it settle
+  // so the relay's connections can be told apart from it.
+  const userId: string = res.json().user_id;
+  await vi.waitFor(
+    async () => expect((await server.app.liveAccounts.session(userId)).connection).toBe('live'),
+    {
+      timeout: 10_000,
+    },
+  );
 });
+
+/** Upstream connections other than those open before (the account feed's). */
+function newConnections(before: ReadonlySet<number>) {
+  return simulator.control.connections().filter((c) => !before.has(c.id));
+}
 
 afterAll(async () => {
   await server.close();
@@ -217,6 +235,7 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     const { markets } = await listMarkets('?status=open');
     const ticker = markets[0]?.ticker ?? '';
     const streams = server.app.marketStreams;
+    const accountFeeds = new Set(simulator.control.connections().map((c) => c.id));
 
     const first = readSse(`/api/v1/markets/${ticker}/sse`, { cookie });
     expect((await first.opened).statusCode).toBe(200);
@@ -238,7 +257,7 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     );
     expect(streams.stats()).toEqual({ connections: 1, markets: 1, viewers: 2 });
     // At the exchange: one connection, one order-book and one ticker subscription for the market.
-    const upstream = simulator.control.connections();
+    const upstream = newConnections(accountFeeds);
     expect(upstream).toHaveLength(1);
     const subs = upstream[0]?.subscriptions ?? [];
     expect(
@@ -270,7 +289,7 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
     await second.waitFor(() => streams.stats().markets === 0, 'the last viewer to leave', 3000);
     expect(streams.stats()).toEqual({ connections: 0, markets: 0, viewers: 0 });
     await second.waitFor(
-      () => simulator.control.connections().length === 0,
+      () => newConnections(accountFeeds).length === 0,
       'the upstream connection to close',
       3000,
     );
@@ -307,6 +326,30 @@ describe('GET /api/v1/markets/:ticker/sse', () => {
       'the stream to open',
     );
     await server.app.inject({ method: 'DELETE', url: '/api/v1/account/logout', headers: { cookie: own } });
+    await stream.waitFor(() => stream.isEnded, 'the stream to end', 3000);
+    expect(server.app.marketStreams.stats().viewers).toBe(0);
+  });
+
+  // Last: it moves the test clock a day ahead.
+  it('a market stream ends when its session expires, as the positions stream does', async () => {
+    const login = await server.app.inject({ method: 'POST', url: '/api/v1/account/authenticate/demo' });
+    // A bearer token is never renewed, so the session keeps its end.
+    const token = sessionCookieFrom(login.headers['set-cookie']).slice('kd_session='.length);
+    const expiresAt = Date.parse(login.json().session_expires_at);
+    server.clock.set(expiresAt - 1000);
+    const { markets } = await listMarkets('?status=open');
+    const stream = readSse(`/api/v1/markets/${markets[0]?.ticker ?? ''}/sse`, {
+      authorization: `Bearer ${token}`,
+    });
+    expect((await stream.opened).statusCode).toBe(200);
+    await stream.waitFor(
+      () => stream.events.some((e) => e.type === 'connection_status'),
+      'the stream to open',
+    );
+    scheduler.advanceBy(999);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stream.isEnded).toBe(false);
+    scheduler.advanceBy(1);
     await stream.waitFor(() => stream.isEnded, 'the stream to end', 3000);
     expect(server.app.marketStreams.stats().viewers).toBe(0);
   });

@@ -1,5 +1,4 @@
 /** Market research: /api/v1/markets, /api/v1/markets/:ticker(/orderbook|/sse), /api/v1/events/:event_ticker. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -9,23 +8,22 @@ import {
   marketListQuerySchema,
   marketListResponseSchema,
   orderBookSchema,
-  type MarketStreamEvent,
-  type MarketStreamEventType,
 } from '@kalshi-desk/contracts';
-import { appError } from '../../shared/errors.js';
+import type { Clock, Scheduler } from '../../shared/clock.js';
 import type { AccountUsecases } from '../account/account.usecases.js';
-import { requireSession } from '../sessions/sessions.guard.js';
-import { SSE_HEADERS } from '../stream/stream.http.js';
-import { formatSseMessage } from '../stream/stream.models.js';
-import type { MarketStreams, MarketViewer } from './markets.stream.js';
+import { requireSession, sessionOf } from '../sessions/sessions.guard.js';
+import { openSseStream } from '../stream/stream.http.js';
+import { sseMarketViewer, type MarketStreams } from './markets.stream.js';
 import type { MarketsUsecases } from './markets.usecases.js';
 
 export interface MarketsRoutesOptions {
   markets: MarketsUsecases;
   streams: MarketStreams;
   account: AccountUsecases;
-  /** SSE comment heartbeat. Default 15 s. */
-  heartbeatMs?: number;
+  /** The session expiry of a market stream is read on this clock. */
+  clock: Clock;
+  /** The stream's heartbeat and expiry timers (tests may run them by hand). */
+  scheduler?: Scheduler;
 }
 
 // Kalshi tickers: letters, digits, dots, dashes, underscores (e.g. KXCPIYOY-26DEC-T3.1).
@@ -106,12 +104,19 @@ export const marketsRoutes: FastifyPluginAsyncZod<MarketsRoutesOptions> = (app, 
       },
     },
     async (request, reply) => {
-      const session = request.session;
-      if (session === null) throw appError('not_authenticated', 401, 'Connect your Kalshi API key first.');
+      const session = sessionOf(request);
       const credentials = await account.credentialsFor(session);
       // Answer 404 now for an unknown market rather than opening a stream that errors.
       await markets.summary(request.params.ticker);
-      const viewer = openSse(request, reply, options.heartbeatMs ?? 15_000);
+      const viewer = sseMarketViewer(
+        openSseStream({
+          request,
+          reply,
+          expiresAt: session.expiresAt,
+          clock: options.clock,
+          ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+        }),
+      );
       const unwatch = streams.watch({
         userId: session.userId,
         jti: session.jti,
@@ -125,74 +130,3 @@ export const marketsRoutes: FastifyPluginAsyncZod<MarketsRoutesOptions> = (app, 
 
   return Promise.resolve();
 };
-
-/**
- * One SSE response. Under backpressure the newest event of each type waits for `drain`
- * (order book, ticker and status are states: only the latest matters), so a slow client
- * costs bounded memory.
- */
-function openSse(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  heartbeatMs: number,
-): MarketViewer & { onClose(fn: () => void): void } {
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, SSE_HEADERS);
-  res.flushHeaders();
-  request.raw.socket.setNoDelay(true);
-  let nextId = 1;
-  let isBlocked = false;
-  let isClosed = false;
-  const waiting = new Map<MarketStreamEventType, MarketStreamEvent>();
-  const closeListeners: (() => void)[] = [];
-
-  // The positions stream's wire format: default messages whose JSON carries `type`.
-  const write = (event: MarketStreamEvent) => {
-    isBlocked = !res.write(formatSseMessage({ id: nextId++, event }));
-  };
-  const onDrain = () => {
-    isBlocked = false;
-    for (const [type, event] of waiting) {
-      waiting.delete(type);
-      write(event);
-      if (isBlocked) break;
-    }
-    if (isBlocked) res.once('drain', onDrain);
-  };
-  const heartbeat = setInterval(() => {
-    if (!isBlocked) res.write(': heartbeat\n\n');
-  }, heartbeatMs);
-  heartbeat.unref();
-
-  const finish = () => {
-    if (isClosed) return;
-    isClosed = true;
-    clearInterval(heartbeat);
-    for (const fn of closeListeners.splice(0)) fn();
-  };
-  res.on('close', finish);
-  res.on('error', finish);
-  res.write('retry: 3000\n\n');
-
-  return {
-    send: (event) => {
-      if (isClosed) return;
-      if (isBlocked) {
-        waiting.delete(event.type);
-        waiting.set(event.type, event);
-        return;
-      }
-      write(event);
-      if (isBlocked) res.once('drain', onDrain);
-    },
-    close: () => {
-      if (!res.writableEnded) res.end();
-      finish();
-    },
-    onClose: (fn) => {
-      if (isClosed) fn();
-      else closeListeners.push(fn);
-    },
-  };
-}

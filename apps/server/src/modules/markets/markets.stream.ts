@@ -3,11 +3,13 @@
  * market, one upstream subscription (orderbook_delta + ticker) feeds every viewer of it; the
  * last viewer leaving unsubscribes. Upstream connections are per user, signed with that
  * user's stored key (Kalshi requires an authenticated WS connection even for public
- * channels), so logging out also ends that user's market data connection.
+ * channels), so logging out also ends that user's market data connection. It is a connection
+ * of its own, next to the account feed's: ADR 009 says why.
  */
 import type {
   ConnectionState,
   MarketStreamEvent,
+  MarketStreamEventType,
   MarketTickerEvent,
   OrderBook,
 } from '@kalshi-desk/contracts';
@@ -16,6 +18,9 @@ import type { WsDataMessage } from '@kalshi-desk/kalshi/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../shared/clock.js';
 import type { ExchangeCredentials } from '../../shared/exchange.js';
+import { connectionStateOf } from '../exchange/exchange.models.js';
+import type { SseStream } from '../stream/stream.http.js';
+import { formatSseMessage } from '../stream/stream.models.js';
 import { toOrderBook, toTickerEvent } from './markets.models.js';
 
 /** One SSE client watching one market. */
@@ -58,12 +63,51 @@ interface UserFeed {
   userId: string;
   client: WsClientLike;
   watches: Map<string, Watch>;
+  /** Once live, a new connection attempt is a reconnection. */
+  hasBeenLive: boolean;
   stopListening: () => void;
 }
 
-/** The WS client's states in our API's vocabulary. */
-export function connectionStateOf(state: WsState): ConnectionState {
-  return state === 'backoff' ? 'reconnecting' : state;
+/**
+ * A viewer writing to an SSE stream. Every market event is a state (book, ticker, status), so
+ * the stream keeps no history: ids count from 1 per connection, and while the client is
+ * congested only the newest event of each type waits for it to drain.
+ */
+export function sseMarketViewer(stream: SseStream): MarketViewer & { onClose(listener: () => void): void } {
+  let nextId = 1;
+  let isBlocked = false;
+  let isClosed = false;
+  const waiting = new Map<MarketStreamEventType, MarketStreamEvent>();
+  const write = (event: MarketStreamEvent): void => {
+    isBlocked = !stream.write(formatSseMessage({ id: nextId++, event }));
+    if (isBlocked && !isClosed) stream.onDrain(flush);
+  };
+  const flush = (): void => {
+    isBlocked = false;
+    for (const [type, event] of waiting) {
+      waiting.delete(type);
+      write(event);
+      if (isBlocked) return;
+    }
+  };
+  stream.onClose(() => {
+    isClosed = true;
+    waiting.clear();
+  });
+  return {
+    send: (event) => {
+      if (isClosed) return;
+      if (isBlocked) {
+        // Delete first so the newest event also moves to the back of the line.
+        waiting.delete(event.type);
+        waiting.set(event.type, event);
+        return;
+      }
+      write(event);
+    },
+    close: () => stream.end(),
+    onClose: (listener) => stream.onClose(listener),
+  };
 }
 
 export class MarketStreams {
@@ -98,7 +142,7 @@ export class MarketStreams {
     watch.viewers.set(input.viewer, input.jti);
     input.viewer.send({
       type: 'connection_status',
-      data: { status: connectionStateOf(feed.client.state), detail: 'watching ' + input.ticker },
+      data: { status: this.statusOf(feed), detail: 'watching ' + input.ticker },
     });
     if (watch.lastBook !== null) input.viewer.send({ type: 'orderbook', data: watch.lastBook });
     if (watch.lastTicker !== null) input.viewer.send({ type: 'ticker', data: watch.lastTicker });
@@ -145,13 +189,21 @@ export class MarketStreams {
         url: this.deps.wsUrl,
         credentials: { keyId: credentials.keyId, privateKeyPem: credentials.privateKeyPem },
       });
-    const feed: UserFeed = { userId, client, watches: new Map(), stopListening: () => undefined };
+    const feed: UserFeed = {
+      userId,
+      client,
+      watches: new Map(),
+      hasBeenLive: false,
+      stopListening: () => undefined,
+    };
     const offMessage = client.on('message', (message) => this.onMessage(feed, message));
     const offState = client.on('state', ({ state }) => {
+      const status = this.statusOf(feed, state);
+      if (state === 'live') feed.hasBeenLive = true;
       for (const watch of feed.watches.values()) {
         this.broadcast(watch, {
           type: 'connection_status',
-          data: { status: connectionStateOf(state), detail: `upstream ${state}` },
+          data: { status, detail: `upstream ${state}` },
         });
       }
     });
@@ -171,7 +223,7 @@ export class MarketStreams {
         if (watch)
           this.broadcast(watch, {
             type: 'connection_status',
-            data: { status: connectionStateOf(client.state), detail: 'order book resynced' },
+            data: { status: this.statusOf(feed), detail: 'order book resynced' },
           });
       }
     });
@@ -288,6 +340,10 @@ export class MarketStreams {
     }
     watch.flushTimer = setTimeout(flush, delayMs);
     watch.flushTimer.unref();
+  }
+
+  private statusOf(feed: UserFeed, state: WsState = feed.client.state): ConnectionState {
+    return connectionStateOf(state, { hasBeenLive: feed.hasBeenLive });
   }
 
   private broadcast(watch: Watch, event: MarketStreamEvent): void {

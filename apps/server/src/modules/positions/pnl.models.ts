@@ -4,7 +4,7 @@
  * Pure and exact. Money is integer MicroDollars (1e-6 USD), quantities integer CentiContracts
  * (0.01 contract), both from `@kalshi-desk/kalshi/protocol`. Floating point appears only in
  * the percentages and at the very edge (`toPositionDto` / `toPortfolioDto`), where integers
- * become the JSON numbers of our contracts (dollars = micros / 1e6, cents = micros / 1e4).
+ * become the JSON numbers of our contracts through shared/money-edge.ts.
  *
  * Rounding rule (the only one): a price times a quantity is rounded half away from zero to
  * the micro-dollar (`notional`). Kalshi prices have at most 4 decimals and quantities 2, so
@@ -13,41 +13,35 @@
 import type { Mark, Portfolio, Position, RestingOrder, Side } from '@kalshi-desk/contracts';
 import {
   divideRounded,
-  MICROS_PER_CENT,
   MICROS_PER_DOLLAR,
   notional,
   type CentiContracts,
   type MicroDollars,
 } from '@kalshi-desk/kalshi/protocol';
+import {
+  centisToContracts,
+  centsOrNull,
+  microsToCents,
+  microsToDollars,
+  quoteToCents,
+  type MarketQuote,
+} from '../../shared/money-edge.js';
 
 /** $1: what one winning contract pays, and the sum of a YES and a NO price. */
 export const ONE_DOLLAR: MicroDollars = MICROS_PER_DOLLAR;
 
 /**
- * Top of book and last trade on the YES scale. `null` means "no price": Kalshi writes an empty
- * bid side as yes_bid "0.0000", an empty ask side as yes_ask "1.0000" and a market with no
- * trade as last "0.0000"; `normalizeQuote` turns those into null.
+ * Quotes (with Kalshi's empty-book rule) and the integer -> JSON number conversions live in
+ * shared/money-edge.ts, the server's one API edge for money; the P&L API re-exports them.
  */
-export interface MarketQuote {
-  yesBid: MicroDollars | null;
-  yesAsk: MicroDollars | null;
-  last: MicroDollars | null;
-}
-
-export const EMPTY_QUOTE: MarketQuote = { yesBid: null, yesAsk: null, last: null };
-
-/** Kalshi's empty-book conventions -> null. */
-export function normalizeQuote(raw: {
-  yesBid: MicroDollars;
-  yesAsk: MicroDollars;
-  last: MicroDollars;
-}): MarketQuote {
-  return {
-    yesBid: raw.yesBid > 0 ? raw.yesBid : null,
-    yesAsk: raw.yesAsk < ONE_DOLLAR ? raw.yesAsk : null,
-    last: raw.last > 0 ? raw.last : null,
-  };
-}
+export {
+  centisToContracts,
+  EMPTY_QUOTE,
+  microsToCents,
+  microsToDollars,
+  normalizeQuote,
+  type MarketQuote,
+} from '../../shared/money-edge.js';
 
 /** Kalshi's own per-market numbers (REST MarketPosition / WS market_position). */
 export interface PositionAmounts {
@@ -331,20 +325,7 @@ export function startOfDay(nowMs: number, utcOffsetMinutes = 0): number {
   return Math.floor((nowMs + shift) / day) * day - shift;
 }
 
-// ---- the edge: integers -> the JSON numbers of @kalshi-desk/contracts ----
-
-export function microsToDollars(value: MicroDollars): number {
-  return value / MICROS_PER_DOLLAR;
-}
-export function microsToCents(value: MicroDollars): number {
-  return value / MICROS_PER_CENT;
-}
-export function centisToContracts(value: CentiContracts): number {
-  return value / 100;
-}
-function nullableCents(value: MicroDollars | null): number | null {
-  return value === null ? null : microsToCents(value);
-}
+// ---- the edge: computed positions -> the contracts' shapes (conversions: shared/money-edge.ts) ----
 
 export interface PositionContext {
   ticker: string;
@@ -369,7 +350,7 @@ export function toPositionDto(pnl: PositionPnl, ctx: PositionContext, mark: Mark
     side: pnl.side,
     quantity: centisToContracts(pnl.quantity),
     avg_entry_price: microsToCents(pnl.avgEntryPrice),
-    current_price: nullableCents(pnl.currentPrice),
+    current_price: centsOrNull(pnl.currentPrice),
     mark,
     unrealized_pnl: pnl.unrealizedPnl === null ? null : microsToDollars(pnl.unrealizedPnl),
     unrealized_pnl_percent: pnl.unrealizedPnlPercent,
@@ -378,9 +359,7 @@ export function toPositionDto(pnl: PositionPnl, ctx: PositionContext, mark: Mark
     market_exposure: microsToDollars(pnl.exposure),
     max_payout: microsToDollars(pnl.maxPayout),
     max_loss: microsToDollars(pnl.maxLoss),
-    yes_bid: nullableCents(ctx.quote.yesBid),
-    yes_ask: nullableCents(ctx.quote.yesAsk),
-    last_price: nullableCents(ctx.quote.last),
+    ...quoteToCents(ctx.quote),
     market_status: ctx.marketStatus,
     duration_held: Math.max(0, Math.floor((ctx.now - ctx.entryTime) / 1000)),
     entry_time: new Date(ctx.entryTime).toISOString(),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/database.js';
 import { testDatabaseKinds } from '../../shared/db/testing.js';
-import { users } from '../account/account.tables.js';
+import { users } from '../users/users.tables.js';
 import { PositionsRepository } from './positions.repository.js';
 import type { MarketInfo, TrackedFill, TrackedPosition } from './positions.tracker.js';
 

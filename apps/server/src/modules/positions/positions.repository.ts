@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../shared/db/database.js';
-import { fills, portfolioSnapshots, positionCache } from '../account/account.tables.js';
+import { fills, portfolioSnapshots, positionCache } from './positions.tables.js';
 import type { MarketInfo, TrackedFill, TrackedPosition } from './positions.tracker.js';
 
 /** The cached position plus what is needed to show it again without the exchange. */

@@ -183,6 +183,35 @@ describe('PositionTracker', () => {
     expect(tracker.closedPnl()).toBe(-parseDollars('1.62'));
   });
 
+  it('a scalar market settles at the settlement value its determination carries', () => {
+    const { tracker } = setup();
+    tracker.apply({
+      type: 'market_lifecycle_v2',
+      sid: 4,
+      msg: { market_ticker: 'KXA-1', event_type: 'determined', result: 'scalar', settlement_value: '0.3700' },
+    });
+    expect(tracker.market('KXA-1')).toMatchObject({
+      result: 'scalar',
+      settlementValue: parseDollars('0.37'),
+    });
+    tracker.apply(lifecycleMessage('KXA-1', 'settled'));
+    // 10 YES bought for $5.00 pay $0.37 each: -$1.30.
+    expect(tracker.closedPnl()).toBe(-parseDollars('1.3'));
+    expect(tracker.portfolioView(null).cash_balance).toBe(103.7);
+  });
+
+  it('a new close date moves the market close time, in ms', () => {
+    const { tracker } = setup();
+    const closeTs = Date.parse('2026-12-15T00:00:00Z') / 1000;
+    const changes = tracker.apply({
+      type: 'market_lifecycle_v2',
+      sid: 4,
+      msg: { market_ticker: 'KXA-1', event_type: 'close_date_updated', close_ts: closeTs },
+    });
+    expect(tracker.market('KXA-1')?.closeTime).toBe(closeTs * 1000);
+    expect(changes.updated).toEqual(['KXA-1']);
+  });
+
   it('a flat market_position after determination is a settlement', () => {
     const { tracker } = setup();
     tracker.apply(lifecycleMessage('KXB-1', 'determined', 'no'));

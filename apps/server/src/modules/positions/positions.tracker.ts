@@ -1,27 +1,24 @@
 /**
  * The position tracker: one account's positions, market prices, market metadata and cash,
- * kept current from Kalshi's REST snapshot and WS messages. Pure (no I/O, time injected):
+ * kept current from Kalshi's REST snapshot and WS messages (read through positions.wire.ts,
+ * which maps both shapes of each to the same values). Pure (no I/O, time injected):
  * each input returns the domain changes it caused, and the exchange session turns those
  * into stream events, cache writes and subscription updates.
  */
 import type { Mark, Portfolio, Position, RestingOrder } from '@kalshi-desk/contracts';
-import {
-  parseCount,
-  parseDollars,
-  type CentiContracts,
-  type Fill as KalshiFill,
-  type GetBalanceResponse,
-  type Market,
-  type MarketPosition,
-  type MicroDollars,
-  type Order as KalshiOrder,
-  type WsDataMessage,
+import type {
+  CentiContracts,
+  GetBalanceResponse,
+  Market,
+  MarketPosition,
+  MicroDollars,
+  Order as KalshiOrder,
+  WsDataMessage,
 } from '@kalshi-desk/kalshi/protocol';
 import {
   ceilToGrid,
   EMPTY_QUOTE,
   fillCashFlow,
-  normalizeQuote,
   orderReservations,
   portfolioTotals,
   positionPnl,
@@ -35,21 +32,25 @@ import {
   type PositionAmounts,
   type RestingOrderAmounts,
 } from './pnl.models.js';
+import {
+  amountsFromRest,
+  amountsFromWs,
+  availableCashFromRest,
+  fillFromWs,
+  lastUpdatedFromRest,
+  lifecycleFromWs,
+  marketInfoFromRest,
+  orderFromWs,
+  quoteFromWs,
+  restingOrderFromRest,
+  type MarketInfo,
+  type OrderState,
+  type TrackedFill,
+} from './positions.wire.js';
 
-export interface MarketInfo {
-  ticker: string;
-  eventTicker: string;
-  title: string;
-  /** Kalshi object status (active, closed, determined, finalized, ...). */
-  status: string;
-  quote: MarketQuote;
-  closeTime: number | null;
-  expirationTime: number | null;
-  /** 'yes' | 'no' | 'scalar' once determined. */
-  result: string | null;
-  /** YES payout per contract once determined (scalar markets pay between 0 and $1). */
-  settlementValue: MicroDollars | null;
-}
+// The wire mapping moved to positions.wire.ts; these names stay importable from here.
+export { amountsFromRest, fillFromRest, marketInfoFromRest, restingOrderFromRest } from './positions.wire.js';
+export type { MarketInfo, TrackedFill } from './positions.wire.js';
 
 export interface TrackedPosition {
   ticker: string;
@@ -57,22 +58,6 @@ export interface TrackedPosition {
   /** ms: when the current (same-sign) position was opened, as best known. */
   entryTime: number;
   lastUpdated: number;
-}
-
-/** One of our own fills, as recorded for the audit trail. */
-export interface TrackedFill {
-  tradeId: string;
-  orderId: string;
-  ticker: string;
-  outcomeSide: 'yes' | 'no';
-  bookSide: 'bid' | 'ask';
-  count: CentiContracts;
-  yesPrice: MicroDollars;
-  fee: MicroDollars;
-  isTaker: boolean;
-  /** Signed position after the fill, when the exchange says so. */
-  postPosition: CentiContracts | null;
-  ts: number;
 }
 
 export type RemovalReason = 'closed' | 'settled';
@@ -117,56 +102,6 @@ export function emptyChanges(): TrackerChanges {
     opened: [],
     closed: [],
     missingMarkets: [],
-  };
-}
-
-function timeOrNull(text: string | null | undefined): number | null {
-  if (!text) return null;
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? null : ms;
-}
-
-/** Kalshi's REST Market -> what we track about it. */
-export function marketInfoFromRest(market: Market): MarketInfo {
-  return {
-    ticker: market.ticker,
-    eventTicker: market.event_ticker,
-    title: market.title ?? market.yes_sub_title,
-    status: market.status,
-    quote: normalizeQuote({
-      yesBid: parseDollars(market.yes_bid_dollars),
-      yesAsk: parseDollars(market.yes_ask_dollars),
-      last: parseDollars(market.last_price_dollars),
-    }),
-    closeTime: timeOrNull(market.close_time),
-    expirationTime: timeOrNull(market.expected_expiration_time) ?? timeOrNull(market.latest_expiration_time),
-    result: market.result === '' ? null : market.result,
-    settlementValue: market.settlement_value_dollars ? parseDollars(market.settlement_value_dollars) : null,
-  };
-}
-
-export function amountsFromRest(row: MarketPosition): PositionAmounts {
-  return {
-    position: parseCount(row.position_fp),
-    exposure: parseDollars(row.market_exposure_dollars),
-    realizedPnl: parseDollars(row.realized_pnl_dollars),
-    feesPaid: parseDollars(row.fees_paid_dollars),
-  };
-}
-
-export function fillFromRest(fill: KalshiFill): TrackedFill {
-  return {
-    tradeId: fill.trade_id,
-    orderId: fill.order_id,
-    ticker: fill.ticker,
-    outcomeSide: fill.outcome_side,
-    bookSide: fill.book_side,
-    count: parseCount(fill.count_fp),
-    yesPrice: parseDollars(fill.yes_price_dollars),
-    fee: parseDollars(fill.fee_cost),
-    isTaker: fill.is_taker,
-    postPosition: null,
-    ts: fill.ts !== undefined ? fill.ts * 1000 : (timeOrNull(fill.created_time) ?? 0),
   };
 }
 
@@ -217,20 +152,6 @@ export interface TrackerSnapshot {
 export interface PositionsView {
   positions: Position[];
   portfolio: Portfolio;
-}
-
-/** Kalshi's REST Order -> a resting order, or null when it no longer rests. */
-export function restingOrderFromRest(order: KalshiOrder): RestingOrderAmounts | null {
-  const remaining = parseCount(order.remaining_count_fp);
-  if (order.status !== 'resting' || remaining <= 0) return null;
-  return {
-    orderId: order.order_id,
-    ticker: order.ticker,
-    bookSide: order.book_side,
-    yesPrice: parseDollars(order.yes_price_dollars),
-    remaining,
-    createdMs: timeOrNull(order.created_time) ?? 0,
-  };
 }
 
 /** Ended orders remembered so that a late `resting` message cannot bring one back. */
@@ -380,7 +301,7 @@ export class PositionTracker {
       } else {
         drift.push({ ticker: row.ticker, field: 'position', tracked: null, exchange: amounts.position });
       }
-      const lastUpdated = timeOrNull(row.last_updated_ts) ?? now;
+      const lastUpdated = lastUpdatedFromRest(row) ?? now;
       const sameSide =
         previous !== undefined && Math.sign(previous.amounts.position) === Math.sign(amounts.position);
       const entryTime = snapshot.entryTimes?.get(row.ticker) ?? (sameSide ? previous.entryTime : lastUpdated);
@@ -397,7 +318,7 @@ export class PositionTracker {
       if (!this.marketsByTicker.has(ticker)) changes.missingMarkets.push(ticker);
     }
     // The balance is what is left after the reservations of the orders and positions just read.
-    const cash = parseDollars(snapshot.balance.balance_dollars) + this.reserved();
+    const cash = availableCashFromRest(snapshot.balance) + this.reserved();
     if (cash !== this.cashMicros) {
       drift.push({ ticker: null, field: 'cash', tracked: this.cashMicros, exchange: cash });
       this.cashMicros = cash;
@@ -449,12 +370,7 @@ export class PositionTracker {
     switch (message.type) {
       case 'market_position': {
         const m = message.msg;
-        const amounts: PositionAmounts = {
-          position: parseCount(m.position_fp),
-          exposure: parseDollars(m.position_cost_dollars),
-          realizedPnl: parseDollars(m.realized_pnl_dollars),
-          feesPaid: parseDollars(m.fees_paid_dollars),
-        };
+        const amounts = amountsFromWs(m);
         if (this.hasOrdersIn(m.market_ticker)) changes.ordersChanged = true;
         if (amounts.position === 0) {
           const market = this.marketsByTicker.get(m.market_ticker);
@@ -476,20 +392,7 @@ export class PositionTracker {
         break;
       }
       case 'fill': {
-        const m = message.msg;
-        const fill: TrackedFill = {
-          tradeId: m.trade_id,
-          orderId: m.order_id,
-          ticker: m.market_ticker,
-          outcomeSide: m.outcome_side,
-          bookSide: m.book_side,
-          count: parseCount(m.count_fp),
-          yesPrice: parseDollars(m.yes_price_dollars),
-          fee: parseDollars(m.fee_cost),
-          isTaker: m.is_taker,
-          postPosition: parseCount(m.post_position_fp),
-          ts: m.ts_ms,
-        };
+        const fill = fillFromWs(message.msg);
         changes.fills.push(fill);
         changes.isBalanceAffected = true;
         if (!options.isKnownFill && fill.postPosition !== null) {
@@ -521,11 +424,7 @@ export class PositionTracker {
       case 'ticker': {
         const m = message.msg;
         const market = this.marketsByTicker.get(m.market_ticker);
-        const quote = normalizeQuote({
-          yesBid: parseDollars(m.yes_bid_dollars),
-          yesAsk: parseDollars(m.yes_ask_dollars),
-          last: parseDollars(m.price_dollars),
-        });
+        const quote = quoteFromWs(m);
         if (!market) {
           if (!this.positionsByTicker.has(m.market_ticker)) break;
           this.marketsByTicker.set(m.market_ticker, placeholderMarket(m.market_ticker, quote));
@@ -544,10 +443,10 @@ export class PositionTracker {
         break;
       }
       case 'market_lifecycle_v2': {
-        const m = message.msg;
-        const market = this.marketsByTicker.get(m.market_ticker);
+        const event = lifecycleFromWs(message.msg);
+        const market = this.marketsByTicker.get(event.ticker);
         if (!market) break;
-        switch (m.event_type) {
+        switch (event.eventType) {
           case 'activated':
             market.status = 'active';
             break;
@@ -555,12 +454,12 @@ export class PositionTracker {
             market.status = 'inactive';
             break;
           case 'close_date_updated':
-            if (m.close_ts !== undefined) market.closeTime = m.close_ts * 1000;
+            if (event.closeTime !== null) market.closeTime = event.closeTime;
             break;
           case 'determined':
             market.status = 'determined';
-            market.result = m.result ?? market.result;
-            if (m.settlement_value) market.settlementValue = parseDollars(m.settlement_value);
+            market.result = event.result ?? market.result;
+            if (event.settlementValue !== null) market.settlementValue = event.settlementValue;
             break;
           case 'settled':
             market.status = 'finalized';
@@ -568,20 +467,20 @@ export class PositionTracker {
           default:
             return changes;
         }
-        if (!this.positionsByTicker.has(m.market_ticker)) break;
-        if (m.event_type === 'settled') {
-          const tracked = this.positionsByTicker.get(m.market_ticker);
+        if (!this.positionsByTicker.has(event.ticker)) break;
+        if (event.eventType === 'settled') {
+          const tracked = this.positionsByTicker.get(event.ticker);
           const result = tracked ? settlementResult(tracked.amounts, market) : 0;
-          this.creditSettlement(m.market_ticker, market, changes);
-          this.remove(m.market_ticker, 'settled', changes, result);
+          this.creditSettlement(event.ticker, market, changes);
+          this.remove(event.ticker, 'settled', changes, result);
         } else {
-          changes.updated.push(m.market_ticker);
+          changes.updated.push(event.ticker);
           changes.portfolioChanged = true;
         }
         break;
       }
       case 'user_order': {
-        this.applyOrder(message.msg, now, changes);
+        this.applyOrder(orderFromWs(message.msg), now, changes);
         break;
       }
       default:
@@ -591,33 +490,28 @@ export class PositionTracker {
     return changes;
   }
 
-  private applyOrder(
-    m: Extract<WsDataMessage, { type: 'user_order' }>['msg'],
-    now: number,
-    changes: TrackerChanges,
-  ): void {
-    if (this.endedOrders.has(m.order_id)) return;
-    const updatedMs = m.last_updated_ts_ms ?? now;
-    const known = this.ordersById.get(m.order_id);
+  private applyOrder(order: OrderState, now: number, changes: TrackerChanges): void {
+    if (this.endedOrders.has(order.orderId)) return;
+    const updatedMs = order.updatedMs ?? now;
+    const known = this.ordersById.get(order.orderId);
     if (known && known.updatedMs > updatedMs) return; // an older message arriving late
-    const remaining = parseCount(m.remaining_count_fp);
     changes.ordersChanged = true;
     changes.portfolioChanged = true;
     changes.isBalanceAffected = true;
-    if (m.status === 'resting' && remaining > 0) {
-      this.ordersById.set(m.order_id, {
-        orderId: m.order_id,
-        ticker: m.ticker,
-        bookSide: m.book_side,
-        yesPrice: parseDollars(m.yes_price_dollars),
-        remaining,
-        createdMs: m.created_ts_ms ?? known?.createdMs ?? updatedMs,
+    if (order.isResting) {
+      this.ordersById.set(order.orderId, {
+        orderId: order.orderId,
+        ticker: order.ticker,
+        bookSide: order.bookSide,
+        yesPrice: order.yesPrice,
+        remaining: order.remaining,
+        createdMs: order.createdMs ?? known?.createdMs ?? updatedMs,
         updatedMs,
       });
       return;
     }
-    this.ordersById.delete(m.order_id);
-    this.endedOrders.set(m.order_id, updatedMs);
+    this.ordersById.delete(order.orderId);
+    this.endedOrders.set(order.orderId, updatedMs);
     if (this.endedOrders.size > ENDED_ORDERS_KEPT) {
       const oldest = this.endedOrders.keys().next();
       if (!oldest.done) this.endedOrders.delete(oldest.value);

@@ -6,7 +6,7 @@
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { appError } from '../../shared/errors.js';
+import { appError, notAuthenticated } from '../../shared/errors.js';
 import type { SessionContext, SessionService } from './sessions.usecases.js';
 
 export const SESSION_COOKIE = 'kd_session';
@@ -90,7 +90,7 @@ export async function requireSession(request: FastifyRequest, reply: FastifyRepl
       request.session = lookup.session;
       return;
     case 'absent':
-      throw appError('not_authenticated', 401, 'Connect your Kalshi API key first.');
+      throw notAuthenticated();
     case 'invalid':
       throw appError(
         'not_authenticated',
@@ -100,4 +100,10 @@ export async function requireSession(request: FastifyRequest, reply: FastifyRepl
     case 'ended':
       throw appError('session_expired', 401, 'Your session has ended; connect your Kalshi API key again.');
   }
+}
+
+/** The session requireSession attached; routes behind requireSession read it through this. */
+export function sessionOf(request: FastifyRequest): SessionContext {
+  if (request.session === null) throw notAuthenticated();
+  return request.session;
 }

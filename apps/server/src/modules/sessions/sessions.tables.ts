@@ -1,5 +1,5 @@
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { users } from '../account/account.tables.js';
+import { users } from '../users/users.tables.js';
 
 /** One row per issued session token (JWT `jti`), so logout can really end it. */
 export const sessions = pgTable(

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClock } from '../../shared/clock.js';
 import type { Database } from '../../shared/db/database.js';
 import { testDatabaseKinds } from '../../shared/db/testing.js';
-import { UsersRepository } from '../account/account.repository.js';
+import { UsersRepository } from '../users/users.repository.js';
 import {
   RENEWAL_GRACE_MS,
   SESSION_RENEW_AFTER_MS,

@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { positionStreamEventSchemas, positionStreamMessageSchema } from '@kalshi-desk/contracts';
+import { createTestClock } from '../../shared/clock.js';
+import { ManualScheduler } from '../exchange/testing/fake-exchange.js';
 import { InProcessEventBus } from './stream.bus.js';
-import { streamPositions } from './stream.http.js';
+import { openSseStream, streamPositions, type SseStream } from './stream.http.js';
 import { SseHub, type SnapshotData } from './stream.hub.js';
-import { parseSse, ManualTimers, type ParsedSseMessage } from './testing/fake-sse.js';
+import { parseSse, type ParsedSseMessage } from './testing/fake-sse.js';
 
 const snapshot: SnapshotData = {
   positions: [],
@@ -35,14 +37,59 @@ afterEach(async () => {
 
 async function start() {
   const bus = new InProcessEventBus({ firstId: () => 0 });
-  const hub = new SseHub({ bus, snapshot: () => snapshot, timers: new ManualTimers() });
+  const hub = new SseHub({ bus, snapshot: () => snapshot });
+  const scheduler = new ManualScheduler();
   app = Fastify();
   app.get('/sse', (request, reply) => {
-    streamPositions({ request, reply, hub, accountId: 'u1', sessionId: 's1' });
+    streamPositions({ request, reply, hub, accountId: 'u1', sessionId: 's1', scheduler });
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return { bus, hub, port };
+}
+
+/** A bare stream from the writer, its timers run by hand and its session ending at `expiresAt`. */
+async function startBare(options: { expiresAt?: number } = {}) {
+  const clock = createTestClock();
+  const scheduler = new ManualScheduler();
+  const streams: SseStream[] = [];
+  app = Fastify();
+  app.get('/sse', (request, reply) => {
+    streams.push(
+      openSseStream({
+        request,
+        reply,
+        clock,
+        scheduler,
+        ...(options.expiresAt === undefined ? {} : { expiresAt: clock.now() + options.expiresAt }),
+      }),
+    );
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  let text = '';
+  let isEnded = false;
+  const request = http.get({ host: '127.0.0.1', port, path: '/sse' }, (response) => {
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    response.on('end', () => {
+      isEnded = true;
+    });
+  });
+  await vi.waitFor(() => expect(text).not.toBe(''));
+  return {
+    scheduler,
+    streams,
+    request,
+    get text() {
+      return text;
+    },
+    get isEnded() {
+      return isEnded;
+    },
+  };
 }
 
 /** Opens the stream and collects messages until `until` says stop. */
@@ -87,6 +134,7 @@ describe('the SSE stream over a real socket', () => {
         }),
     );
     result.request.destroy();
+    expect(result.text.startsWith('retry: 3000\n\n')).toBe(true);
     expect(result.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     expect(result.headers['cache-control']).toBe('no-cache, no-transform');
     expect(result.headers['x-accel-buffering']).toBe('no');
@@ -113,5 +161,31 @@ describe('the SSE stream over a real socket', () => {
     expect(hub.clientCount).toBe(1);
     result.request.destroy();
     await vi.waitFor(() => expect(hub.clientCount).toBe(0));
+  });
+
+  it('a heartbeat comment goes out every 15 s, and the timers stop when the stream closes', async () => {
+    const stream = await startBare({ expiresAt: 86_400_000 });
+    stream.scheduler.advanceBy(14_999);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(parseSse(stream.text).comments).toEqual([]);
+    stream.scheduler.advanceBy(1);
+    await vi.waitFor(() => expect(parseSse(stream.text).comments).toEqual(['heartbeat']));
+    stream.scheduler.advanceBy(30_000);
+    await vi.waitFor(() => expect(parseSse(stream.text).comments).toHaveLength(3));
+    stream.request.destroy();
+    await vi.waitFor(() => expect(stream.scheduler.pending).toBe(0));
+  });
+
+  it('the stream ends when the session behind it expires, and says so to its owner', async () => {
+    const stream = await startBare({ expiresAt: 60_000 });
+    let closes = 0;
+    stream.streams[0]?.onClose(() => closes++);
+    stream.scheduler.advanceBy(59_999);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stream.isEnded).toBe(false);
+    stream.scheduler.advanceBy(1);
+    await vi.waitFor(() => expect(stream.isEnded).toBe(true));
+    expect(closes).toBe(1);
+    expect(stream.scheduler.pending).toBe(0);
   });
 });

@@ -1,10 +1,18 @@
 /**
- * Serving one SSE stream over Fastify. The reply is hijacked (Fastify stops managing it), so
- * the hooks that normally add headers (helmet, cors) do not run: the headers a stream needs,
- * including the security ones, are written here.
+ * The one SSE writer: every Server-Sent Events response of the server — the positions stream
+ * and each market's stream — goes out through `openSseStream`. It owns what is the same for
+ * every stream: the hijacked reply and its headers (hijacking skips the hooks that normally
+ * add them, helmet and CORS, so the security headers are written here), the `retry:` hint,
+ * batching writes into one TCP write per turn of the event loop, telling the caller when the
+ * client is congested and when it drained, the heartbeat, and closing the stream when the
+ * session behind it ends. What to send, and what to drop under backpressure, is the caller's:
+ * the hub conflates account events by key (stream.hub.ts), a market stream keeps the newest
+ * event of each type (markets.stream.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { nodeScheduler, systemClock, type Clock, type Scheduler } from '../../shared/clock.js';
 import type { SseHub, SseSink } from './stream.hub.js';
+import { SSE_HEARTBEAT } from './stream.models.js';
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -19,8 +27,17 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'X-Frame-Options': 'DENY',
 };
 
-/** Bytes a stream may have buffered in the socket before the hub starts conflating. */
+/** Bytes a stream may have buffered in the socket before it counts as congested. */
 export const MAX_BUFFERED_BYTES = 256 * 1024;
+
+/** A comment line every 15 s keeps proxies and the browser from timing a quiet stream out. */
+export const SSE_HEARTBEAT_MS = 15_000;
+
+/** Reconnection delay suggested to EventSource (the SSE `retry:` field). */
+export const SSE_RETRY_MS = 3_000;
+
+/** setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Last-Event-ID header (or `lastEventId` query, for clients that cannot set headers). */
 export function lastEventIdOf(request: FastifyRequest): number | null {
@@ -31,70 +48,118 @@ export function lastEventIdOf(request: FastifyRequest): number | null {
   return Number(raw.trim());
 }
 
-export function streamPositions(args: {
+/** An open SSE response. `write` says false while the client is congested; wait for `onDrain`. */
+export interface SseStream extends SseSink {
+  /** Runs once when the stream ends, whoever ends it: the client, the session's expiry, `end()`. */
+  onClose(listener: () => void): void;
+}
+
+export interface SseStreamOptions {
   request: FastifyRequest;
   reply: FastifyReply;
-  hub: SseHub;
-  accountId: string;
-  sessionId: string;
   /**
-   * When the session behind the stream ends (ms since epoch, with `now`): the stream closes
-   * then, so an expired session cannot keep streaming; EventSource reconnects and the
-   * session check decides again (renewing the cookie when due).
+   * When the session behind the stream ends (ms since epoch, on `clock`): the stream closes
+   * then, so an expired session cannot keep streaming; EventSource reconnects and the session
+   * check decides again (renewing the cookie when due).
    */
   expiresAt?: number;
-  now?: () => number;
-}): void {
-  const { request, reply, hub } = args;
+  clock?: Clock;
+  /** Heartbeat and expiry timers. */
+  scheduler?: Scheduler;
+  heartbeatMs?: number;
+}
+
+export function openSseStream(options: SseStreamOptions): SseStream {
+  const { request, reply } = options;
+  const clock = options.clock ?? systemClock;
+  const scheduler = options.scheduler ?? nodeScheduler;
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, SSE_HEADERS);
   res.flushHeaders();
   request.raw.socket.setNoDelay(true);
   request.raw.socket.setKeepAlive(true);
+
+  let isClosed = false;
+  let isCongested = false;
   let isCorked = false;
+  const closeListeners: (() => void)[] = [];
   const uncork = (): void => {
     isCorked = false;
     res.uncork();
   };
-  const sink: SseSink = {
-    // Node's write() says false past 16 KB buffered; a burst can exceed that on a healthy
-    // connection, so the client counts as congested only past MAX_BUFFERED_BYTES.
-    write: (chunk) => {
-      // Events published while handling one upstream message leave in one TCP write.
-      if (!isCorked) {
-        isCorked = true;
-        res.cork();
-        process.nextTick(uncork);
-      }
-      res.write(chunk);
-      return res.writableLength < MAX_BUFFERED_BYTES;
-    },
+
+  // Node's write() says false past 16 KB buffered; a burst can exceed that on a healthy
+  // connection, so the client counts as congested only past MAX_BUFFERED_BYTES.
+  const write = (chunk: string): boolean => {
+    if (isClosed) return false;
+    // Everything written while handling one upstream message leaves in one TCP write.
+    if (!isCorked) {
+      isCorked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
+    res.write(chunk);
+    isCongested = res.writableLength >= MAX_BUFFERED_BYTES;
+    return !isCongested;
+  };
+  res.on('drain', () => {
+    isCongested = false;
+  });
+
+  const heartbeat = scheduler.setInterval(() => {
+    if (!isCongested) write(SSE_HEARTBEAT);
+  }, options.heartbeatMs ?? SSE_HEARTBEAT_MS);
+  const expiry =
+    options.expiresAt === undefined
+      ? null
+      : scheduler.setTimeout(
+          () => close(),
+          Math.min(MAX_TIMER_MS, Math.max(0, options.expiresAt - clock.now())),
+        );
+
+  function close(): void {
+    if (isClosed) return;
+    isClosed = true;
+    scheduler.clearInterval(heartbeat);
+    if (expiry !== null) scheduler.clearTimeout(expiry);
+    if (!res.writableEnded) res.end();
+    for (const listener of closeListeners.splice(0)) listener();
+  }
+  res.on('close', close);
+  res.on('error', close);
+
+  write(`retry: ${SSE_RETRY_MS}\n\n`);
+  return {
+    write,
     onDrain: (listener) => {
       res.once('drain', listener);
     },
-    end: () => {
-      if (!res.writableEnded) res.end();
+    end: close,
+    onClose: (listener) => {
+      if (isClosed) listener();
+      else closeListeners.push(listener);
     },
   };
-  const client = hub.open({
+}
+
+/** The positions stream of one account: the hub's client for it, over the SSE writer. */
+export function streamPositions(args: {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  hub: SseHub;
+  accountId: string;
+  sessionId: string;
+  expiresAt?: number;
+  clock?: Clock;
+  scheduler?: Scheduler;
+}): void {
+  const stream = openSseStream(args);
+  const client = args.hub.open({
     accountId: args.accountId,
     sessionId: args.sessionId,
-    lastEventId: lastEventIdOf(request),
-    sink,
+    lastEventId: lastEventIdOf(args.request),
+    sink: stream,
   });
-  let expiryTimer: NodeJS.Timeout | null = null;
-  const onClose = (): void => {
-    if (expiryTimer !== null) clearTimeout(expiryTimer);
-    client.close();
-  };
-  if (args.expiresAt !== undefined) {
-    const now = args.now ?? (() => Date.now());
-    // setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days).
-    const delay = Math.min(2_147_483_647, Math.max(0, args.expiresAt - now()));
-    expiryTimer = setTimeout(onClose, delay);
-    expiryTimer.unref();
-  }
-  res.on('close', onClose);
-  res.on('error', onClose);
+  stream.onClose(() => client.close());
 }

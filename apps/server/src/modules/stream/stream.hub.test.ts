@@ -2,7 +2,7 @@ import type { Position } from '@kalshi-desk/contracts';
 import { describe, expect, it } from 'vitest';
 import { InProcessEventBus, type AccountEvent } from './stream.bus.js';
 import { SseHub, type SnapshotData } from './stream.hub.js';
-import { FakeSink, ManualTimers } from './testing/fake-sse.js';
+import { FakeSink } from './testing/fake-sse.js';
 
 function position(ticker: string, currentPrice: number): Position {
   return {
@@ -60,15 +60,13 @@ function snapshotFor(accountId: string): SnapshotData {
 
 function setup(options: { ringSize?: number; queueCapacity?: number } = {}) {
   const bus = new InProcessEventBus({ ringSize: options.ringSize ?? 16, firstId: () => 100 });
-  const timers = new ManualTimers();
   const hub = new SseHub({
     bus,
     snapshot: snapshotFor,
-    timers,
     queueCapacity: options.queueCapacity ?? 100,
     defer: (flush) => flush(),
   });
-  return { bus, timers, hub };
+  return { bus, hub };
 }
 
 describe('SseHub', () => {
@@ -83,7 +81,6 @@ describe('SseHub', () => {
       ['snapshot', 101],
       ['position_update', 102],
     ]);
-    expect(sink.written.startsWith('retry: ')).toBe(true);
   });
 
   it('every event is a default SSE message (no `event:` line) whose JSON is {type, ...payload}', () => {
@@ -133,20 +130,6 @@ describe('SseHub', () => {
     expect(future.messages().map((m) => m.event)).toEqual(['snapshot']);
   });
 
-  it('a heartbeat comment goes to every client every 15 s, and the timer stops with the last client', () => {
-    const { hub, timers } = setup();
-    const sink = new FakeSink();
-    const client = hub.open({ accountId: 'u1', sessionId: 's1', lastEventId: null, sink });
-    timers.advanceBy(14_999);
-    expect(sink.comments()).toEqual([]);
-    timers.advanceBy(1);
-    expect(sink.comments()).toEqual(['heartbeat']);
-    timers.advanceBy(30_000);
-    expect(sink.comments()).toHaveLength(3);
-    client.close();
-    expect(timers.activeCount).toBe(0);
-  });
-
   it('a slow client gets the latest state of each ticker, in increasing id order, once it drains', () => {
     const { bus, hub } = setup();
     const sink = new FakeSink();
@@ -174,7 +157,6 @@ describe('SseHub', () => {
     const hub = new SseHub({
       bus,
       snapshot: snapshotFor,
-      timers: new ManualTimers(),
       defer: (flush) => batches.push(flush),
     });
     const sink = new FakeSink();
@@ -224,7 +206,6 @@ describe('SseHub', () => {
     const bus = new InProcessEventBus({ firstId: () => 0 });
     const hub = new SseHub({
       bus,
-      timers: new ManualTimers(),
       snapshot: () => {
         throw new Error('no account');
       },

@@ -4,13 +4,14 @@
  * Per client: a bounded conflating queue (a slow client gets the latest state of each
  * position, never an ever-growing backlog), writes paused while the socket is congested and
  * resumed on 'drain', `Last-Event-ID` resume from the bus's history or else a fresh
- * snapshot, a heartbeat comment every 15 s, and closing by account or by session (logout).
+ * snapshot, and closing by account or by session (logout). The HTTP side — headers,
+ * heartbeat, `retry:`, session expiry — is the SSE writer's (stream.http.ts).
  * Nothing here throws into the event loop: a failing snapshot becomes an `error` event.
  */
 import type { z } from 'zod';
 import type { snapshotEventSchema } from '@kalshi-desk/contracts';
 import type { EventBus, StreamEnvelope } from './stream.bus.js';
-import { ConflatingQueue, formatSseMessage, SSE_HEARTBEAT } from './stream.models.js';
+import { ConflatingQueue, formatSseMessage } from './stream.models.js';
 
 export type SnapshotData = z.infer<typeof snapshotEventSchema>;
 
@@ -25,7 +26,7 @@ function wireOf(envelope: StreamEnvelope): string {
   return wire;
 }
 
-/** Where a client's bytes go: a thin view of Node's ServerResponse (tests use a fake). */
+/** Where a client's bytes go: the SSE writer's stream (tests use a fake). */
 export interface SseSink {
   /** false when the transport is congested: wait for `onDrain` before writing more. */
   write(chunk: string): boolean;
@@ -33,30 +34,12 @@ export interface SseSink {
   end(): void;
 }
 
-export interface IntervalTimers {
-  setInterval(callback: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
-
-export const nodeTimers: IntervalTimers = {
-  setInterval: (callback, ms) => {
-    const handle = setInterval(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-};
-
 export interface SseHubOptions {
   bus: EventBus;
   /** The account's current state for a (re)connecting client. */
   snapshot: (accountId: string) => SnapshotData;
-  timers?: IntervalTimers;
-  heartbeatMs?: number;
   /** Pending distinct keys per client before the backlog is replaced by a snapshot. */
   queueCapacity?: number;
-  /** Reconnection delay suggested to EventSource (the SSE `retry:` field). */
-  retryMs?: number;
   /**
    * Runs the batched flush. Default setImmediate: every event published while the event loop
    * handles a burst of upstream messages reaches each client in one write. Tests may pass a
@@ -116,11 +99,6 @@ class SseClient implements SseClientHandle {
     }
   }
 
-  heartbeat(): void {
-    if (this.isClosed || this.isBlocked) return;
-    this.write(SSE_HEARTBEAT);
-  }
-
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -176,21 +154,14 @@ class SseClient implements SseClientHandle {
 export class SseHub {
   private readonly clients = new Set<SseClient>();
   private readonly bus: EventBus;
-  private readonly timers: IntervalTimers;
-  private readonly heartbeatMs: number;
   private readonly queueCapacity: number;
-  private readonly retryMs: number;
-  private heartbeatHandle: unknown = null;
   private readonly defer: (flush: () => void) => void;
   private dirty: SseClient[] = [];
   private isFlushScheduled = false;
 
   constructor(private readonly options: SseHubOptions) {
     this.bus = options.bus;
-    this.timers = options.timers ?? nodeTimers;
-    this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.queueCapacity = options.queueCapacity ?? 1_000;
-    this.retryMs = options.retryMs ?? 3_000;
     this.defer = options.defer ?? ((flush) => setImmediate(flush));
   }
 
@@ -224,10 +195,8 @@ export class SseHub {
     const client = new SseClient(args.accountId, args.sessionId, args.sink, this, this.queueCapacity);
     this.clients.add(client);
     client.unsubscribe = this.bus.subscribe(args.accountId, (envelope) => client.deliver(envelope));
-    args.sink.write(`retry: ${this.retryMs}\n\n`);
     const replay = args.lastEventId === null ? null : this.bus.replay(args.accountId, args.lastEventId);
     client.startFrom(args.lastEventId, replay);
-    this.ensureHeartbeat();
     return client;
   }
 
@@ -256,10 +225,6 @@ export class SseHub {
   /** @internal used by clients */
   forget(client: SseClient): void {
     this.clients.delete(client);
-    if (this.clients.size === 0 && this.heartbeatHandle !== null) {
-      this.timers.clearInterval(this.heartbeatHandle);
-      this.heartbeatHandle = null;
-    }
   }
 
   /** @internal a snapshot message of the account's current state, with the id it reflects. */
@@ -277,12 +242,5 @@ export class SseHub {
         }),
       };
     }
-  }
-
-  private ensureHeartbeat(): void {
-    if (this.heartbeatHandle !== null) return;
-    this.heartbeatHandle = this.timers.setInterval(() => {
-      for (const client of this.clients) client.heartbeat();
-    }, this.heartbeatMs);
   }
 }

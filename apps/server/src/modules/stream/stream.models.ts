@@ -1,5 +1,6 @@
 /**
- * Pure pieces of the SSE hub: the wire format and the per-client conflating queue.
+ * Pure pieces of the SSE streams: the wire format and heartbeat comment both streams use, and
+ * the hub's per-client conflating queue.
  */
 import { toStreamMessage, type StreamPayload } from '@kalshi-desk/contracts';
 import type { AccountEvent, StreamEnvelope } from './stream.bus.js';

@@ -1,4 +1,5 @@
 /** In-memory stand-ins for the exchange ports, for unit tests of the live engine. */
+import { paginate, type GetFillsParams } from '@kalshi-desk/kalshi';
 import type {
   Fill,
   GetBalanceResponse,
@@ -13,15 +14,21 @@ export class FakeRest {
   positions: MarketPosition[] = [];
   markets = new Map<string, Market>();
   balanceDollars = '0.0000';
+  /** The account's fills as `GET /portfolio/fills` lists them (`min_ts` compares `ts` or `created_time`). */
   fills: Fill[] = [];
-  /** Resting orders, as `GET /portfolio/orders?status=resting` lists them. */
+  /** Orders; `GET /portfolio/orders?status=...` lists those with that status. */
   orders: Order[] = [];
+  /** One entry per request (per page for the listings). */
   calls: string[] = [];
+  /** The parameters of every fills page requested. */
+  fillRequests: GetFillsParams[] = [];
   isDown = false;
   /** Runs while a balance request is in flight (to race it with a feed message). */
   duringBalance: (() => void) | null = null;
-  /** Rows per positions page, to exercise pagination. */
+  /** Rows per page of every listing (fewer when the request's `limit` is smaller), to exercise pagination. */
   pageSize = 2;
+  /** A broken server: from the second page on, it hands back the cursor it already gave. */
+  isCursorStuck = false;
 
   asPort(): ExchangeRest {
     const check = (name: string) => {
@@ -39,29 +46,79 @@ export class FakeRest {
         during?.();
         return { balance: 0, balance_dollars: balanceDollars, portfolio_value: 0, updated_ts: 0 };
       },
-      getPositions: async (params) => {
-        await check('positions');
-        const start = params?.cursor ? Number(params.cursor) : 0;
-        const page = this.positions.slice(start, start + this.pageSize);
-        const next = start + this.pageSize < this.positions.length ? String(start + this.pageSize) : '';
-        return { cursor: next, market_positions: page, event_positions: [] };
-      },
       getMarkets: async (params) => {
         await check('markets');
         const tickers =
           typeof params?.tickers === 'string' ? params.tickers.split(',') : [...(params?.tickers ?? [])];
         return { cursor: '', markets: tickers.flatMap((t) => this.markets.get(t) ?? []) };
       },
-      getFills: async () => {
-        await check('fills');
-        return { cursor: '', fills: this.fills };
-      },
-      getOrders: async () => {
-        await check('orders');
-        return { cursor: '', orders: this.orders.filter((o) => o.status === 'resting') };
-      },
+      // Pages go through the client's own `paginate`, so a repeated cursor fails as it would live.
+      iteratePositions: (params = {}) =>
+        paginate(
+          async (cursor) => {
+            await check('positions');
+            const page = this.page(this.positions, { ...params, cursor });
+            return { cursor: page.cursor, market_positions: page.rows, event_positions: [] };
+          },
+          { startCursor: params.cursor },
+        ),
+      iterateOrders: (params = {}) =>
+        items(
+          paginate(
+            async (cursor) => {
+              await check('orders');
+              const listed = this.orders.filter(
+                (o) => params.status === undefined || o.status === params.status,
+              );
+              const page = this.page(listed, { ...params, cursor });
+              return { cursor: page.cursor, orders: page.rows };
+            },
+            { startCursor: params.cursor },
+          ),
+          (page) => page.orders,
+        ),
+      iterateFills: (params = {}) =>
+        items(
+          paginate(
+            async (cursor) => {
+              await check('fills');
+              this.fillRequests.push({ ...params, cursor });
+              const minTs = params.min_ts;
+              const listed = this.fills.filter(
+                (f) => minTs === undefined || (fillSeconds(f) ?? minTs) >= minTs,
+              );
+              const page = this.page(listed, { ...params, cursor });
+              return { cursor: page.cursor, fills: page.rows };
+            },
+            { startCursor: params.cursor },
+          ),
+          (page) => page.fills,
+        ),
     };
   }
+
+  /** One page of `rows`: the cursor is the offset of the next page ("" after the last one). */
+  private page<T>(rows: readonly T[], params: { cursor?: string | undefined; limit?: number | undefined }) {
+    const size = Math.min(this.pageSize, params.limit ?? this.pageSize);
+    const start = params.cursor ? Number(params.cursor) : 0;
+    const end = start + size;
+    const next = end < rows.length ? String(this.isCursorStuck ? size : end) : '';
+    return { rows: rows.slice(start, end), cursor: next };
+  }
+}
+
+async function* items<P, T>(
+  pages: AsyncIterable<P>,
+  of: (page: P) => T[],
+): AsyncGenerator<T, void, undefined> {
+  for await (const page of pages) yield* of(page);
+}
+
+/** When a REST fill happened, in the whole seconds `min_ts` compares with. */
+function fillSeconds(fill: Fill): number | null {
+  if (fill.ts !== undefined) return fill.ts;
+  const ms = fill.created_time ? Date.parse(fill.created_time) : Number.NaN;
+  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
 }
 
 export class FakeFeed implements ExchangeFeed {

@@ -1,5 +1,5 @@
-/** Test doubles for the SSE hub: a sink whose congestion the test controls, and manual timers. */
-import type { IntervalTimers, SseSink } from '../stream.hub.js';
+/** Test doubles for the SSE hub: a sink whose congestion the test controls, and an SSE parser. */
+import type { SseSink } from '../stream.hub.js';
 
 export interface ParsedSseMessage {
   id: number | null;
@@ -72,31 +72,5 @@ export class FakeSink implements SseSink {
     const messages = this.messages();
     this.written = '';
     return messages;
-  }
-}
-
-export class ManualTimers implements IntervalTimers {
-  private readonly intervals = new Map<number, { callback: () => void; ms: number; elapsed: number }>();
-  private nextHandle = 1;
-
-  setInterval(callback: () => void, ms: number): unknown {
-    const handle = this.nextHandle++;
-    this.intervals.set(handle, { callback, ms, elapsed: 0 });
-    return handle;
-  }
-  clearInterval(handle: unknown): void {
-    this.intervals.delete(handle as number);
-  }
-  get activeCount(): number {
-    return this.intervals.size;
-  }
-  advanceBy(ms: number): void {
-    for (const interval of [...this.intervals.values()]) {
-      interval.elapsed += ms;
-      while (interval.elapsed >= interval.ms) {
-        interval.elapsed -= interval.ms;
-        interval.callback();
-      }
-    }
   }
 }

@@ -4,24 +4,17 @@
  * client sees only default (unnamed) message events, so this is what proves the wire format
  * works for it. The exchange is the in-memory fake; the HTTP is a real socket.
  */
-import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Portfolio, Position } from '@kalshi-desk/contracts';
 import { createTestClock } from '../../shared/clock.js';
-import { LiveAccounts } from '../exchange/exchange.live-accounts.js';
-import { silentLogger, type AccountCredentials } from '../exchange/exchange.ports.js';
-import { FakeFeed, FakeRest, ManualScheduler } from '../exchange/testing/fake-exchange.js';
+import type { FakeFeed } from '../exchange/testing/fake-exchange.js';
+import { MinimalEventSource, SseParser } from '../stream/testing/minimal-event-source.js';
 import {
-  kalshiMarket,
-  kalshiPosition,
-  marketPositionMessage,
-  tickerMessage,
-} from '../positions/testing/kalshi-fixtures.js';
-import { InProcessEventBus } from './stream.bus.js';
-import { liveAccountRoutes } from './stream.plugin.js';
-import { ManualTimers } from './testing/fake-sse.js';
-import { MinimalEventSource, SseParser } from './testing/minimal-event-source.js';
+  fakeAccount,
+  startFakeExchangeServer,
+  type FakeExchangeServer,
+} from './testing/fake-exchange-server.js';
+import { marketPositionMessage, tickerMessage } from './testing/kalshi-fixtures.js';
 
 /** Generous: real sockets on a shared machine. */
 const POLL = { timeout: 10_000 };
@@ -79,65 +72,26 @@ function seedClient(source: SseParser) {
 }
 
 const clock = createTestClock();
-let live: LiveAccounts;
-let app: FastifyInstance;
+let fake: FakeExchangeServer;
 let port: number;
 let feed: FakeFeed;
-
-function testSession(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  const user = request.headers['x-test-user'];
-  if (typeof user !== 'string') {
-    void reply.code(401).send({ error: 'not_authenticated', message: 'no session' });
-    return;
-  }
-  request.session = {
-    userId: user,
-    keyId: user,
-    jti: 'jti-seed',
-    issuedAt: 0,
-    expiresAt: Number.MAX_SAFE_INTEGER,
-  };
-  done();
-}
+let headers: Record<string, string>;
 
 beforeAll(async () => {
-  live = new LiveAccounts({
-    connect: (_credentials: AccountCredentials) => {
-      const rest = new FakeRest();
-      rest.balanceDollars = '10.0000';
-      rest.positions = [kalshiPosition(TICKER, '5.00', '2.500000')];
-      rest.markets.set(
-        TICKER,
-        kalshiMarket({
-          ticker: TICKER,
-          yes_bid_dollars: '0.4000',
-          yes_ask_dollars: '0.4400',
-          last_price_dollars: '0.4300',
-        }),
-      );
-      feed = new FakeFeed();
-      return { rest: rest.asPort(), feed };
-    },
-    bus: new InProcessEventBus(),
-    repository: null,
+  fake = await startFakeExchangeServer({
     clock,
-    scheduler: new ManualScheduler(),
-    logger: silentLogger,
-    hub: { timers: new ManualTimers() },
-    timings: { portfolioIntervalMs: 0 },
+    account: () => fakeAccount({ balanceDollars: '10.0000', ticker: TICKER, position: '5.00' }),
   });
-  await live.ensureSession(USER, { keyId: USER, privateKeyPem: 'unused' });
-  feed.setState('live', 'subscribed');
-  await (await live.session(USER)).settled();
-  app = Fastify();
-  await app.register(liveAccountRoutes, { live, now: () => clock.now(), requireSession: testSession });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  port = (app.server.address() as AddressInfo).port;
+  ({ headers } = await fake.signIn(USER));
+  await fake.connect(USER);
+  const connected = fake.feeds.get(USER);
+  if (connected === undefined) throw new Error('the account did not connect');
+  feed = connected;
+  port = fake.port;
 });
 
 afterAll(async () => {
-  await live.stopAll();
-  await app.close();
+  await fake.close();
 });
 
 describe('an onmessage-only client (the seed code) on the positions stream', () => {
@@ -145,7 +99,7 @@ describe('an onmessage-only client (the seed code) on the positions stream', () 
     const source = new MinimalEventSource({
       port,
       path: '/api/v1/account/sse/positions',
-      headers: { 'x-test-user': USER },
+      headers,
     });
     const client = seedClient(source);
     expect(await source.opened).toBe(200);
@@ -177,7 +131,7 @@ describe('an onmessage-only client (the seed code) on the positions stream', () 
     const first = new MinimalEventSource({
       port,
       path: '/api/v1/account/sse/positions',
-      headers: { 'x-test-user': USER },
+      headers,
     });
     const before = seedClient(first);
     await expect.poll(() => before.types, POLL).toEqual(['snapshot']);
@@ -188,7 +142,7 @@ describe('an onmessage-only client (the seed code) on the positions stream', () 
     const second = new MinimalEventSource({
       port,
       path: '/api/v1/account/sse/positions',
-      headers: { 'x-test-user': USER, 'Last-Event-ID': before.lastEventId },
+      headers: { ...headers, 'Last-Event-ID': before.lastEventId },
     });
     const after = seedClient(second);
     await expect.poll(() => after.types.length, POLL).toBeGreaterThan(0);

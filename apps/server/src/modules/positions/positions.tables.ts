@@ -1,6 +1,6 @@
 /**
- * A connected Kalshi account and what the server keeps about it: the user row, the
- * write-through position cache, the fills audit trail and the equity snapshots.
+ * What the server keeps about an account's positions: the write-through position cache, the
+ * fills audit trail and the equity snapshots (positions.repository.ts reads and writes them).
  * Money columns are integer micro-dollars, counts integer centi-contracts (bigint, read as
  * JS numbers: every value fits 2^53, see packages/kalshi/src/protocol/fixed-point.ts).
  */
@@ -15,16 +15,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-
-export const users = pgTable('users', {
-  /** Stable id derived from (exchange base URL, Kalshi key id); see account.models.ts. */
-  id: uuid('id').primaryKey(),
-  /** Which exchange the account lives on (its REST base URL). */
-  exchangeUrl: text('exchange_url').notNull(),
-  keyId: text('key_id').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
-  lastLoginAt: timestamp('last_login_at', { withTimezone: true, mode: 'date' }).notNull(),
-});
+import { users } from '../users/users.tables.js';
 
 /** Last known state of each open position, so a restarted server shows it at once. */
 export const positionCache = pgTable(

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../shared/db/database.js';
-import { users } from './account.tables.js';
+import { users } from './users.tables.js';
 
 export class UsersRepository {
   constructor(private readonly db: Db) {}
