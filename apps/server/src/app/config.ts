@@ -7,19 +7,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { z } from 'zod';
 import type { KalshiEnv } from '@kalshi-desk/contracts';
+import type { KeyRing, VaultKey } from '../modules/credentials/credentials.vault.js';
 
-/** One AES-256 key of the credential vault's key ring. */
-export interface VaultKey {
-  id: string;
-  key: Buffer;
-}
-
-export interface KeyRing {
-  /** New ciphertexts are written under this key. */
-  current: VaultKey;
-  /** Every key that can decrypt (current first). */
-  keys: ReadonlyMap<string, Buffer>;
-}
+export type { KeyRing, VaultKey };
 
 export type ExchangeTarget =
   | { kind: 'embedded-simulator' }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { createSigner, type KalshiCredentials, type KalshiSigner } from '../auth/signer.js';
+import { systemClock } from '../clock.js';
 import { describeErrorBody } from '../protocol/errors.js';
 import { accountLimitsResponseSchema, type AccountLimitsResponse } from '../protocol/account.js';
 import {
@@ -151,7 +152,7 @@ export class KalshiRestClient {
     };
     this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => systemClock.now());
     this.buckets = options.rateLimit
       ? {
           read: new TokenBucket({

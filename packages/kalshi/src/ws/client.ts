@@ -167,7 +167,7 @@ export class KalshiWsClient {
     this.url = options.url;
     this.signer = options.credentials ? createSigner(options.credentials) : undefined;
     this.clock = options.clock ?? systemClock;
-    this.wallClock = options.wallClock ?? Date.now;
+    this.wallClock = options.wallClock ?? (() => systemClock.now());
     this.livenessTimeoutMs = options.livenessTimeoutMs ?? 30_000;
     this.backoff = {
       initialMs: options.backoff?.initialMs ?? 2_000,

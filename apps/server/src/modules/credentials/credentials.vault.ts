@@ -5,7 +5,19 @@
  * another user's row does not decrypt.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { KeyRing } from '../../app/config.js';
+
+/** One AES-256 key of the credential vault's key ring. */
+export interface VaultKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface KeyRing {
+  /** New ciphertexts are written under this key. */
+  current: VaultKey;
+  /** Every key that can decrypt (current first). */
+  keys: ReadonlyMap<string, Buffer>;
+}
 
 export interface SealedSecret {
   keyVersion: string;

@@ -16,6 +16,7 @@ import {
   testConfig,
   type TestServer,
 } from '../../app/testing/test-server.js';
+import { findSecretLeaks } from '../../app/testing/secrets.js';
 import { createExchangeFactory } from '../../shared/exchange.js';
 import { parseSse, type ParsedSseMessage } from '../stream/testing/fake-sse.js';
 
@@ -154,7 +155,8 @@ describe('the live engine in the server', () => {
     expect(
       (messages[0]?.data as { positions: { ticker: string }[] }).positions.map((p) => p.ticker).sort(),
     ).toEqual(tickers);
-    expect(text).not.toContain('PRIVATE KEY');
+    expect(findSecretLeaks(text, sim.demoAccount.privateKeyPem)).toEqual([]);
+    expect(findSecretLeaks(text, other.privateKeyPem)).toEqual([]);
     expect(text).not.toContain(other.keyId);
     const logout = await server.app.inject({
       method: 'DELETE',
@@ -164,6 +166,6 @@ describe('the live engine in the server', () => {
     expect(logout.statusCode).toBe(200);
     await expect.poll(() => ended, POLL).toBe(true);
     request.destroy();
-    expect(server.logs.join('\n')).not.toContain('PRIVATE KEY');
+    expect(findSecretLeaks(server.logs.join('\n'), sim.demoAccount.privateKeyPem)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@
  * so the hub and the sessions do not change.
  */
 import type { PositionStreamEvent } from '@kalshi-desk/contracts';
+import { systemClock } from '../../shared/clock.js';
 
 /** Every event on an account stream except the per-client snapshot. */
 export type AccountEvent = Exclude<PositionStreamEvent, { type: 'snapshot' }>;
@@ -61,7 +62,7 @@ export class InProcessEventBus implements EventBus {
 
   constructor(options: InProcessEventBusOptions = {}) {
     this.ringSize = options.ringSize ?? 512;
-    this.firstId = options.firstId ?? (() => Date.now() * 1000);
+    this.firstId = options.firstId ?? (() => systemClock.now() * 1000);
   }
 
   publish(accountId: string, event: AccountEvent): number {
