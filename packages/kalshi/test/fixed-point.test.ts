@@ -2,17 +2,29 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FixedPointError,
+  abs,
+  add,
+  averagePrice,
+  centis,
   centsToMicros,
   decimalsOf,
   divideRounded,
   formatCount,
   formatDollars,
   formatDollarsAt,
+  max,
+  micros,
   microsToCentsTruncated,
+  min,
   mulDivRound,
+  negate,
   notional,
+  ONE_DOLLAR,
   parseCount,
   parseDollars,
+  proRata,
+  subtract,
+  type CentiContracts,
 } from '../src/protocol/fixed-point.js';
 import { findRecordingsDir, loadRecordings } from '../src/testing/recordings.js';
 
@@ -88,12 +100,12 @@ describe('parseDollars / formatDollars', () => {
   });
 
   it('formats with 2, 4 or 6 decimals and refuses to drop precision', () => {
-    expect(formatDollars(560_000)).toBe('0.5600');
-    expect(formatDollars(18_900, 6)).toBe('0.018900');
-    expect(formatDollars(-1_250_000, 2)).toBe('-1.25');
-    expect(formatDollars(18_900, 4)).toBe('0.0189');
-    expect(() => formatDollars(18_901, 4)).toThrow(/not representable with 4 decimals/);
-    expect(formatDollarsAt(480_000, 3)).toBe('0.480');
+    expect(formatDollars(micros(560_000))).toBe('0.5600');
+    expect(formatDollars(micros(18_900), 6)).toBe('0.018900');
+    expect(formatDollars(micros(-1_250_000), 2)).toBe('-1.25');
+    expect(formatDollars(micros(18_900), 4)).toBe('0.0189');
+    expect(() => formatDollars(micros(18_901), 4)).toThrow(/not representable with 4 decimals/);
+    expect(formatDollarsAt(micros(480_000), 3)).toBe('0.480');
   });
 
   it('rejects malformed input with a FixedPointError naming the problem', () => {
@@ -122,13 +134,13 @@ describe('parseDollars / formatDollars', () => {
   it('rejects values beyond the safe-integer range instead of rounding', () => {
     expect(() => parseDollars('9007199254.740992')).toThrow(/out of range/);
     expect(parseDollars('9007199254.740991')).toBe(Number.MAX_SAFE_INTEGER);
-    expect(formatDollars(Number.MAX_SAFE_INTEGER, 6)).toBe('9007199254.740991');
-    expect(() => formatDollars(0.5)).toThrow(FixedPointError);
+    expect(formatDollars(micros(Number.MAX_SAFE_INTEGER), 6)).toBe('9007199254.740991');
+    expect(() => formatDollars(micros(0.5))).toThrow(FixedPointError);
   });
 
   it('formats large values exactly near the top of the safe range', () => {
     // floor(x / 1e6) in floating point rounds 8999999999.999999 up to 9e9.
-    expect(formatDollars(8_999_999_999_999_999, 6)).toBe('8999999999.999999');
+    expect(formatDollars(micros(8_999_999_999_999_999), 6)).toBe('8999999999.999999');
   });
 });
 
@@ -138,32 +150,32 @@ describe('parseCount / formatCount', () => {
     expect(parseCount('-3.50')).toBe(-350);
     expect(parseCount('-3.5')).toBe(-350);
     expect(parseCount('7')).toBe(700);
-    expect(formatCount(-350)).toBe('-3.50');
-    expect(formatCount(0)).toBe('0.00');
+    expect(formatCount(centis(-350))).toBe('-3.50');
+    expect(formatCount(centis(0))).toBe('0.00');
   });
 
   it('rejects more than 2 decimals and non-strings', () => {
     expect(() => parseCount('1.001')).toThrow(/more than 2 decimals/);
     expect(() => parseCount(1)).toThrow(FixedPointError);
-    expect(() => formatCount(1.5)).toThrow(FixedPointError);
+    expect(() => formatCount(centis(1.5))).toThrow(FixedPointError);
   });
 });
 
 describe('cents and notional helpers', () => {
   it('converts integer cents and truncates micro-dollars toward zero', () => {
     expect(centsToMicros(9801)).toBe(98_010_000);
-    expect(microsToCentsTruncated(98_018_600)).toBe(9801);
-    expect(microsToCentsTruncated(-15_000)).toBe(-1);
-    expect(microsToCentsTruncated(8_999_999_999_999_999)).toBe(899_999_999_999);
+    expect(microsToCentsTruncated(micros(98_018_600))).toBe(9801);
+    expect(microsToCentsTruncated(micros(-15_000))).toBe(-1);
+    expect(microsToCentsTruncated(micros(8_999_999_999_999_999))).toBe(899_999_999_999);
     expect(() => centsToMicros(1.5)).toThrow(FixedPointError);
   });
 
   it('computes notional exactly, rounding half away from zero', () => {
-    expect(notional(520_000, 100)).toBe(520_000);
-    expect(notional(990_000, 300)).toBe(2_970_000);
-    expect(notional(1, 50)).toBe(1); // 0.5 micro rounds up
-    expect(notional(1, -50)).toBe(-1);
-    expect(notional(1, 49)).toBe(0);
+    expect(notional(micros(520_000), centis(100))).toBe(520_000);
+    expect(notional(micros(990_000), centis(300))).toBe(2_970_000);
+    expect(notional(micros(1), centis(50))).toBe(1); // 0.5 micro rounds up
+    expect(notional(micros(1), centis(-50))).toBe(-1);
+    expect(notional(micros(1), centis(49))).toBe(0);
   });
 
   it('reports decimals for byte-exact re-formatting', () => {
@@ -172,12 +184,33 @@ describe('cents and notional helpers', () => {
   });
 });
 
+describe('unit arithmetic', () => {
+  it('adds, subtracts, negates and compares within one unit, 0 standing for either zero', () => {
+    expect(add(micros(520_000), micros(17_500), micros(-100))).toBe(537_400);
+    expect(add(...[centis(150), centis(250)])).toBe(400);
+    expect(add(new Map<string, CentiContracts>().get('none') ?? 0, centis(7))).toBe(7);
+    expect(subtract(ONE_DOLLAR, parseDollars('0.5600'))).toBe(440_000);
+    expect(negate(centis(350))).toBe(-350);
+    expect(abs(centis(-350))).toBe(350);
+    expect(max(0, centis(-350))).toBe(0);
+    expect(min(centis(100), centis(-350))).toBe(-350);
+  });
+
+  it('averagePrice undoes notional and proRata shares an amount by contracts, both exact', () => {
+    expect(averagePrice(parseDollars('5.2000'), parseCount('10.00'))).toBe(520_000);
+    expect(averagePrice(micros(17_500), centis(3))).toBe(583_333); // $0.0175 over 0.03 contracts
+    expect(averagePrice(notional(micros(990_000), centis(731)), centis(731))).toBe(990_000);
+    expect(proRata(micros(1_000_001), centis(1), centis(2))).toBe(500_001); // half rounds away from 0
+    expect(proRata(micros(-1_000_001), centis(1), centis(2))).toBe(-500_001);
+  });
+});
+
 describe('fixed-point properties', () => {
   it('format then parse is the identity for every safe integer at 6 decimals and every count', () => {
     fc.assert(
       fc.property(fc.maxSafeInteger(), (value) => {
-        expect(parseDollars(formatDollars(value, 6))).toBe(value);
-        expect(parseCount(formatCount(value))).toBe(value);
+        expect(parseDollars(formatDollars(micros(value), 6))).toBe(value);
+        expect(parseCount(formatCount(centis(value)))).toBe(value);
       }),
       { seed: 20261124, numRuns: 2000 },
     );

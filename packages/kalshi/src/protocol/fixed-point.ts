@@ -11,12 +11,74 @@
  * Never parseFloat: binary floats cannot represent 0.56 exactly.
  */
 
-export type MicroDollars = number;
-export type CentiContracts = number;
+declare const unitBrand: unique symbol;
+
+/**
+ * Branded so that a count cannot be passed where a price or an amount of money is expected
+ * (`notional(count, price)` does not compile). Both are still numbers: compare them, format
+ * them, divide them for display. Arithmetic (`a + b`) yields a plain number on purpose; the
+ * helpers below give it a unit back.
+ */
+export type MicroDollars = number & { readonly [unitBrand]: 'MicroDollars' };
+export type CentiContracts = number & { readonly [unitBrand]: 'CentiContracts' };
 
 export const MICROS_PER_DOLLAR = 1_000_000;
 export const MICROS_PER_CENT = 10_000;
 export const CENTIS_PER_CONTRACT = 100;
+
+/**
+ * The only casts into the units: for literals (`micros(560_000)`, `centis(0)`) and for results
+ * of exact integer arithmetic that no helper below expresses. A value that crosses units
+ * (price x count -> money) goes through `notional`, `averagePrice` or `proRata` instead.
+ */
+export function micros(value: number): MicroDollars {
+  return value as MicroDollars;
+}
+
+/** See `micros`. */
+export function centis(value: number): CentiContracts {
+  return value as CentiContracts;
+}
+
+/** $1: what one winning contract pays, and the sum of a YES and a NO price. */
+export const ONE_DOLLAR = micros(MICROS_PER_DOLLAR);
+
+/**
+ * Either unit. The helpers below take one unit per call and give it back; a literal 0 stands
+ * for the zero of either unit (`add(map.get(key) ?? 0, x)`, `max(0, position)`).
+ */
+type FixedPoint = MicroDollars | CentiContracts;
+
+/** The sum of values in one unit; `add(...list)` sums a list. */
+export function add<U extends FixedPoint>(...values: (U | 0)[]): U {
+  let total = 0;
+  for (const value of values) total += value;
+  return total as U;
+}
+
+/** `a - b` in one unit. */
+export function subtract<U extends FixedPoint>(a: U | 0, b: U | 0): U {
+  return (a - b) as U;
+}
+
+export function negate<U extends FixedPoint>(value: U): U {
+  const plain: number = value;
+  return -plain as U;
+}
+
+export function abs<U extends FixedPoint>(value: U): U {
+  return Math.abs(value) as U;
+}
+
+/** The smaller of two values in one unit. */
+export function min<U extends FixedPoint>(a: U | 0, b: U | 0): U {
+  return Math.min(a, b) as U;
+}
+
+/** The larger of two values in one unit; `max(0, x)` is x's positive part. */
+export function max<U extends FixedPoint>(a: U | 0, b: U | 0): U {
+  return Math.max(a, b) as U;
+}
 
 export class FixedPointError extends Error {
   override readonly name = 'FixedPointError';
@@ -61,7 +123,7 @@ function formatScaled(value: number, scale: number, decimals: number, what: stri
 
 /** "0.5600" -> 560000 micro-dollars. Accepts 0 to 6 decimals; rejects anything else. */
 export function parseDollars(text: unknown): MicroDollars {
-  return parseScaled(text, 6, 'dollar amount');
+  return micros(parseScaled(text, 6, 'dollar amount'));
 }
 
 /** 560000 -> "0.5600" (decimals 4, Kalshi's price format) or "0.560000" (decimals 6). */
@@ -71,7 +133,7 @@ export function formatDollars(value: MicroDollars, decimals: 2 | 4 | 6 = 4): str
 
 /** "10.00" -> 1000 centi-contracts; "-3.5" -> -350. Accepts 0 to 2 decimals. */
 export function parseCount(text: unknown): CentiContracts {
-  return parseScaled(text, 2, 'contract count');
+  return centis(parseScaled(text, 2, 'contract count'));
 }
 
 /** 1000 -> "10.00". */
@@ -82,7 +144,7 @@ export function formatCount(value: CentiContracts): string {
 /** Integer cents (Kalshi's few legacy fields such as balance) -> micro-dollars. */
 export function centsToMicros(cents: number): MicroDollars {
   if (!Number.isSafeInteger(cents)) throw new FixedPointError(`cents must be an integer, got ${cents}`);
-  return cents * MICROS_PER_CENT;
+  return micros(cents * MICROS_PER_CENT);
 }
 
 /** Micro-dollars -> integer cents, truncating toward zero as Kalshi does for `balance`. */
@@ -129,12 +191,26 @@ export function divideRounded(numerator: number, denominator: number): number {
  */
 export function notional(price: MicroDollars, count: CentiContracts): MicroDollars {
   try {
-    return mulDivRound(price, count, CENTIS_PER_CONTRACT);
+    return micros(mulDivRound(price, count, CENTIS_PER_CONTRACT));
   } catch (error) {
     if (error instanceof FixedPointError)
       throw new FixedPointError(`notional out of range: ${price} x ${count}`);
     throw error;
   }
+}
+
+/**
+ * The price per contract that `count` contracts worth `total` average (the inverse of
+ * `notional`), rounded half away from zero to the micro-dollar: average entry price, average
+ * fee per contract.
+ */
+export function averagePrice(total: MicroDollars, count: CentiContracts): MicroDollars {
+  return micros(mulDivRound(total, CENTIS_PER_CONTRACT, count));
+}
+
+/** The share of `amount` that `part` of `whole` contracts carry, rounded half away from zero. */
+export function proRata(amount: MicroDollars, part: CentiContracts, whole: CentiContracts): MicroDollars {
+  return micros(mulDivRound(amount, part, whole));
 }
 
 /**

@@ -4,9 +4,11 @@
  * asks are derived. Prices are integer micro-dollars, sizes integer centi-contracts.
  */
 import {
-  MICROS_PER_DOLLAR,
+  add,
+  ONE_DOLLAR,
   parseCount,
   parseDollars,
+  subtract,
   type CentiContracts,
   type MicroDollars,
 } from '../protocol/fixed-point.js';
@@ -62,7 +64,7 @@ export class LocalOrderBook {
     const side = message.side === 'yes' ? this.yes : this.no;
     const price =
       message.side === 'yes' ? parseDollars(message.price_dollars) : this.noPrice(message.price_dollars);
-    const size = (side.get(price) ?? 0) + parseCount(message.delta_fp);
+    const size = add(side.get(price) ?? 0, parseCount(message.delta_fp));
     if (size < 0) {
       throw new OrderBookError(
         `${this.marketTicker}: delta ${message.delta_fp} at ${message.price_dollars} (${message.side}) leaves a negative size`,
@@ -84,12 +86,12 @@ export class LocalOrderBook {
 
   /** YES asks derived from NO bids (1 - NO price), best (lowest) first. */
   yesAsks(): BookLevel[] {
-    return this.noBids().map((l) => ({ price: MICROS_PER_DOLLAR - l.price, size: l.size }));
+    return this.noBids().map((l) => ({ price: subtract(ONE_DOLLAR, l.price), size: l.size }));
   }
 
   /** NO asks derived from YES bids, best (lowest) first. */
   noAsks(): BookLevel[] {
-    return this.yesBids().map((l) => ({ price: MICROS_PER_DOLLAR - l.price, size: l.size }));
+    return this.yesBids().map((l) => ({ price: subtract(ONE_DOLLAR, l.price), size: l.size }));
   }
 
   bestYesBid(): BookLevel | undefined {
@@ -109,7 +111,7 @@ export class LocalOrderBook {
 
   private noPrice(text: string): MicroDollars {
     const price = parseDollars(text);
-    return this.useYesPrice ? MICROS_PER_DOLLAR - price : price;
+    return this.useYesPrice ? subtract(ONE_DOLLAR, price) : price;
   }
 
   private checkTicker(ticker: string): void {
@@ -121,7 +123,7 @@ export class LocalOrderBook {
 
 function addLevel(side: Map<MicroDollars, CentiContracts>, price: MicroDollars, size: CentiContracts): void {
   if (size < 0) throw new OrderBookError(`negative size at price ${price}`);
-  if (size > 0) side.set(price, (side.get(price) ?? 0) + size);
+  if (size > 0) side.set(price, add(side.get(price) ?? 0, size));
 }
 
 function sortedLevels(side: Map<MicroDollars, CentiContracts>, order: 'asc' | 'desc'): BookLevel[] {

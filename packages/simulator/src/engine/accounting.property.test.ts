@@ -1,3 +1,4 @@
+import { centis, micros } from '@kalshi-desk/kalshi/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
@@ -28,15 +29,15 @@ describe('accounting', () => {
             .listMarkets()
             .find((m) => m.status === 'active' && m.priceLevelStructure === 'linear_cent');
           if (!market) throw new Error('no market');
-          const traders = [0, 1, 2].map(() => engine.createAccount({ cash: 10_000 * D }));
+          const traders = [0, 1, 2].map(() => engine.createAccount({ cash: micros(10_000 * D) }));
           for (const c of commands) {
             const trader = traders[c.trader];
             if (!trader) continue;
             const placed = engine.placeOrder(trader.userId, {
               ticker: market.ticker,
               side: c.side,
-              price: c.cents * 10_000,
-              count: c.count,
+              price: micros(c.cents * 10_000),
+              count: centis(c.count),
               timeInForce: c.tif,
               selfTradePrevention: 'taker_at_cross',
             });

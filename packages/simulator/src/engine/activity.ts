@@ -4,6 +4,7 @@
  * latent probability that drifts and jumps. Steps on a fixed grid of simulated time so the
  * outcome depends only on the seed and the clock readings, never on wall time.
  */
+import { centis, CENTIS_PER_CONTRACT, max, micros, min } from '@kalshi-desk/kalshi/protocol';
 import type { OrderBook, TopOfBook } from './book.js';
 import { nextGridPrice, ONE_DOLLAR, snapToGrid } from './money.js';
 import type { Prng } from './prng.js';
@@ -61,6 +62,11 @@ export interface ActivityOptions {
 const LEVELS_PER_SIDE = 4;
 const MAX_STEPS_PER_TICK = 200;
 
+/** `n` whole contracts (the participants' sizes are drawn as plain integers). */
+function contracts(n: number): Centis {
+  return centis(n * CENTIS_PER_CONTRACT);
+}
+
 export class Activity {
   private readonly quotes = new Map<string, Order[]>();
   private nextStepMs: EpochMs;
@@ -112,12 +118,12 @@ export class Activity {
       ticker: market.ticker,
       side: 'ask',
       price,
-      count: 100,
+      count: contracts(1),
       timeInForce: 'good_till_canceled',
       selfTradePrevention: 'maker',
     });
     if (!posted.ok || posted.value.order.status !== 'resting') return;
-    this.take(market, 'bid', price, 100);
+    this.take(market, 'bid', price, contracts(1));
     if (posted.value.order.status === 'resting')
       this.engine.cancelOrder(this.engine.houseMakerId, posted.value.order.orderId);
   }
@@ -185,7 +191,7 @@ export class Activity {
       ticker: market.ticker,
       side,
       price,
-      count: this.prng.chance(0.3) ? this.prng.int(10, 500) : this.prng.int(1, 5) * 100,
+      count: this.prng.chance(0.3) ? centis(this.prng.int(10, 500)) : contracts(this.prng.int(1, 5)),
       timeInForce: 'good_till_canceled',
       selfTradePrevention: 'taker_at_cross',
     });
@@ -210,7 +216,7 @@ export class Activity {
     let latent = market.latent + Math.round(this.prng.normal() * 4_000);
     if (this.prng.chance(0.003)) latent += (this.prng.chance(0.5) ? 1 : -1) * this.prng.int(50_000, 150_000);
     if (market.target !== null) latent += Math.round((market.target - latent) * 0.2);
-    market.latent = Math.min(Math.max(latent, 15_000), ONE_DOLLAR - 15_000);
+    market.latent = micros(Math.min(Math.max(latent, 15_000), ONE_DOLLAR - 15_000));
   }
 
   private liveQuotes(ticker: string): Order[] {
@@ -256,7 +262,7 @@ export class Activity {
   }
 
   private size(): Centis {
-    return this.prng.chance(0.15) ? this.prng.int(10, 2_500) : this.prng.int(1, 50) * 100;
+    return this.prng.chance(0.15) ? centis(this.prng.int(10, 2_500)) : contracts(this.prng.int(1, 50));
   }
 
   private randomTake(market: Market): void {
@@ -269,7 +275,7 @@ export class Activity {
     const side: BookSide = this.prng.chance(buyBias) ? 'bid' : 'ask';
     const best = side === 'bid' ? ask : bid;
     if (!best) return;
-    this.take(market, side, best.price, this.prng.int(1, 20) * 100);
+    this.take(market, side, best.price, contracts(this.prng.int(1, 20)));
   }
 
   private take(market: Market, side: BookSide, price: Micros, count: Centis | null): void {
@@ -277,7 +283,7 @@ export class Activity {
       ticker: market.ticker,
       side,
       price,
-      count: count ?? 100_000_000,
+      count: count ?? contracts(1_000_000),
       timeInForce: 'immediate_or_cancel',
       selfTradePrevention: 'taker_at_cross',
     });
@@ -291,7 +297,7 @@ export class Activity {
     const order = this.prng.pick(resting);
     const market = this.engine.getMarket(order.ticker);
     if (!market || market.status !== 'active') return;
-    const count = Math.max(1, Math.min(order.remaining, this.prng.int(1, 5) * 100));
+    const count = max(centis(1), min(order.remaining, contracts(this.prng.int(1, 5))));
     // Take the target's level only (IOC at its price); earlier orders at that level fill first.
     this.take(market, order.side === 'bid' ? 'ask' : 'bid', order.price, count);
   }

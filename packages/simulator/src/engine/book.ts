@@ -2,6 +2,7 @@
  * One market's order book on the YES scale: bids are YES bids (book side "bid"), asks are
  * YES asks (book side "ask" = NO bids at 1 - price). Price-time priority: FIFO per level.
  */
+import { add, centis, micros, subtract } from '@kalshi-desk/kalshi/protocol';
 import { ONE_DOLLAR } from './money.js';
 import type { BookSide, Centis, Micros, Order } from './types.js';
 
@@ -26,19 +27,19 @@ class BookHalf {
   add(order: Order): void {
     let level = this.levels.get(order.price);
     if (!level) {
-      level = { price: order.price, total: 0, orders: [] };
+      level = { price: order.price, total: centis(0), orders: [] };
       this.levels.set(order.price, level);
       this.prices.splice(lowerBound(this.prices, order.price), 0, order.price);
     }
     level.orders.push(order);
-    level.total += order.remaining;
+    level.total = add(level.total, order.remaining);
   }
 
   /** Take `count` off the level after a fill or cancel; drop the order when `removeOrder`. */
   reduce(order: Order, count: Centis, removeOrder: boolean): void {
     const level = this.levels.get(order.price);
     if (!level) return;
-    level.total -= count;
+    level.total = subtract(level.total, count);
     if (removeOrder) {
       const index = level.orders.indexOf(order);
       if (index !== -1) level.orders.splice(index, 1);
@@ -54,7 +55,8 @@ class BookHalf {
   *bestFirst(): Generator<Level> {
     if (this.isBid) {
       for (let i = this.prices.length - 1; i >= 0; i -= 1) {
-        const level = this.levels.get(this.prices[i] ?? -1);
+        const price = this.prices[i];
+        const level = price === undefined ? undefined : this.levels.get(price);
         if (level) yield level;
       }
     } else {
@@ -95,10 +97,10 @@ export function topOfBook(book: OrderBook | undefined): TopOfBook {
   const bid = book?.bestBid();
   const ask = book?.bestAsk();
   return {
-    bid: bid?.price ?? 0,
-    bidSize: bid?.total ?? 0,
+    bid: bid?.price ?? micros(0),
+    bidSize: bid?.total ?? centis(0),
     ask: ask?.price ?? ONE_DOLLAR,
-    askSize: ask?.total ?? 0,
+    askSize: ask?.total ?? centis(0),
   };
 }
 

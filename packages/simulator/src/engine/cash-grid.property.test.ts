@@ -15,7 +15,7 @@
  * and each order's fee totals add up its fills; a settlement credits every payout floored to
  * $0.0001 and realizes exactly what it credited. The fast-check seed is in the test name.
  */
-import { parseDollars } from '@kalshi-desk/kalshi/protocol';
+import { centis, micros, parseDollars } from '@kalshi-desk/kalshi/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { balanceJson } from '../server/wire.js';
@@ -132,7 +132,7 @@ function expectedReservations(account: Account): { total: number; byOrder: Map<s
   const resting = account.orders.filter((o) => o.status === 'resting');
   const tickers = new Set(resting.map((o) => o.ticker));
   for (const ticker of tickers) {
-    const held = account.positions.get(ticker)?.position ?? 0;
+    const held: number = account.positions.get(ticker)?.position ?? 0;
     for (const side of ['bid', 'ask'] as const) {
       let closable = side === 'bid' ? Math.max(0, -held) : Math.max(0, held);
       const orders = resting.filter((o) => o.ticker === ticker && o.side === side).sort(byPriority(side));
@@ -263,7 +263,7 @@ describe('cash grid and reservations', () => {
           const clock = new ManualClock(START);
           const engine = new Engine({ seed: 5, clock, initialQuotes: false });
           const markets = pickMarkets(engine);
-          const traders = [0, 1, 2].map(() => engine.createAccount({ cash: 25 * D }));
+          const traders = [0, 1, 2].map(() => engine.createAccount({ cash: micros(25 * D) }));
           for (const c of commands) {
             if (c.kind === 'place') {
               const trader = traders[c.trader];
@@ -274,8 +274,8 @@ describe('cash grid and reservations', () => {
               const placed = engine.placeOrder(trader.userId, {
                 ticker: market.ticker,
                 side: c.side,
-                price,
-                count: c.count,
+                price: micros(price),
+                count: centis(c.count),
                 timeInForce: c.tif,
                 selfTradePrevention: c.count % 2 === 0 ? 'taker_at_cross' : 'maker',
                 postOnly: c.postOnly,
@@ -320,7 +320,7 @@ describe('cash grid and reservations', () => {
             const payouts = new Map<string, number>();
             const value = ending.result === 'scalar' ? ending.value * 100 : ending.result === 'yes' ? D : 0;
             for (const a of engine.listAccounts()) {
-              const held = a.positions.get(market.ticker)?.position ?? 0;
+              const held: number = a.positions.get(market.ticker)?.position ?? 0;
               // Exact payout: YES contracts get the value, NO contracts $1 minus it.
               payouts.set(a.userId, (Math.max(0, held) * value + Math.max(0, -held) * (D - value)) / 100);
             }
@@ -333,7 +333,7 @@ describe('cash grid and reservations', () => {
             const settled = engine.settleMarket(
               market.ticker,
               ending.result,
-              ending.result === 'scalar' ? value : undefined,
+              ending.result === 'scalar' ? micros(value) : undefined,
             );
             expect(settled.ok).toBe(true);
             // The exchange keeps what flooring took off, credited to the house maker as realized income.

@@ -3,9 +3,10 @@
  * and sports, generated deterministically from a seed and a start time. Tickers and titles
  * follow Kalshi's conventions (SERIES-YYMONDD-STRIKE).
  */
-import { DECI_CENT_TAPERED, LINEAR_CENT, snapToGrid } from './money.js';
+import { centis, micros } from '@kalshi-desk/kalshi/protocol';
+import { DECI_CENT_TAPERED, LINEAR_CENT, ONE_DOLLAR, snapToGrid } from './money.js';
 import type { Prng } from './prng.js';
-import type { EpochMs, EventData, Market, Micros, PriceRange, Series } from './types.js';
+import type { EpochMs, EventData, Market, PriceRange, Series } from './types.js';
 
 export interface CatalogOptions {
   /** Weather cities (1-12) and forecast days per city; each day is one 6-market event. */
@@ -62,7 +63,8 @@ interface MarketDraft {
   strikeType: Market['strikeType'];
   floorStrike?: number;
   capStrike?: number;
-  latent: Micros;
+  /** Probability of YES in integer micro-dollars, before it is snapped onto the market's grid. */
+  latent: number;
   priceRanges?: PriceRange[];
   priceLevelStructure?: string;
 }
@@ -130,19 +132,19 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
         result: '',
         priceLevelStructure: d.priceLevelStructure ?? 'linear_cent',
         priceRanges: ranges,
-        volume: 0,
-        volume24h: 0,
-        openInterest: 0,
-        lastPrice: 0,
-        lastTradeSize: 0,
-        dollarVolume: 0,
-        previousPrice: 0,
-        previousYesBid: 0,
-        previousYesAsk: 0,
+        volume: centis(0),
+        volume24h: centis(0),
+        openInterest: centis(0),
+        lastPrice: micros(0),
+        lastTradeSize: centis(0),
+        dollarVolume: micros(0),
+        previousPrice: micros(0),
+        previousYesBid: micros(0),
+        previousYesAsk: micros(0),
         determinationMs: null,
         settledMs: null,
         settlementValue: null,
-        latent: snapToGrid(d.latent, ranges),
+        latent: snapToGrid(micros(d.latent), ranges),
         target: null,
       });
     }
@@ -182,7 +184,7 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
       const words = dateWords(dayStart);
       const weights = [0.08, 0.17, 0.27, 0.24, 0.16, 0.08].map((w) => w * (0.7 + prng.next() * 0.6));
       const total = weights.reduce((a, b) => a + b, 0);
-      const p = (i: number): Micros => Math.round(((weights[i] ?? 0) / total) * 1_000_000);
+      const p = (i: number): number => Math.round(((weights[i] ?? 0) / total) * 1_000_000);
       const rules = (cond: string): string =>
         `If the highest temperature recorded in ${city.name} for ${words} as reported by the National Weather Service's Climatological Report (Daily) is ${cond}, then the market resolves to Yes.`;
       const drafts: MarketDraft[] = [
@@ -302,7 +304,10 @@ export function buildCatalog(args: { startMs: EpochMs; prng: Prng; options?: Cat
       latent: [880_000, 610_000, 270_000, 64_000][i] ?? 500_000,
       // One market trades on a uniform tenth-of-a-cent grid, as some Kalshi markets do.
       ...(i === 3
-        ? { priceLevelStructure: 'deci_cent', priceRanges: [{ start: 0, end: 1_000_000, step: 1_000 }] }
+        ? {
+            priceLevelStructure: 'deci_cent',
+            priceRanges: [{ start: micros(0), end: ONE_DOLLAR, step: micros(1_000) }],
+          }
         : {}),
     })),
   });

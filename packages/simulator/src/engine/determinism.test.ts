@@ -1,3 +1,4 @@
+import { centis, micros } from '@kalshi-desk/kalshi/protocol';
 import { describe, expect, it } from 'vitest';
 import { fillJson, orderJson } from '../server/wire.js';
 import { ManualClock } from './clock.js';
@@ -8,7 +9,7 @@ const START = Date.UTC(2026, 10, 24, 12, 0, 0);
 function run(seed: number): string {
   const clock = new ManualClock(START);
   const engine = new Engine({ seed, clock, activity: { updatesPerSecond: 200, tradeProbability: 0.3 } });
-  const trader = engine.createAccount({ cash: 10_000_000_000 });
+  const trader = engine.createAccount({ cash: micros(10_000_000_000) });
   const markets = engine.listMarkets().filter((m) => m.status === 'active');
   for (let i = 0; i < 40; i += 1) {
     clock.advance(250);
@@ -20,7 +21,7 @@ function run(seed: number): string {
       ticker: market.ticker,
       side: i % 2 === 0 ? 'bid' : 'ask',
       price: i % 2 === 0 ? top.ask : top.bid,
-      count: 150 + i,
+      count: centis(150 + i),
       timeInForce: i % 3 === 0 ? 'good_till_canceled' : 'immediate_or_cancel',
       selfTradePrevention: 'taker_at_cross',
       clientOrderId: `c-${i}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
 import { Engine } from './engine.js';
-import { parseDollars } from '@kalshi-desk/kalshi/protocol';
+import { centis, micros, parseDollars } from '@kalshi-desk/kalshi/protocol';
 import { balanceJson } from '../server/wire.js';
 import { roundingFee, tradeFee } from './money.js';
 import type { Account, CreateOrderInput, Market } from './types.js';
@@ -21,20 +21,25 @@ function setup(): { engine: Engine; clock: ManualClock; market: Market; alice: A
         m.seriesTicker.startsWith('KXHIGH'),
     );
   if (!market) throw new Error('no market');
-  const alice = engine.createAccount({ cash: 1_000 * D });
-  const bob = engine.createAccount({ cash: 1_000 * D });
+  const alice = engine.createAccount({ cash: micros(1_000 * D) });
+  const bob = engine.createAccount({ cash: micros(1_000 * D) });
   return { engine, clock, market, alice, bob };
 }
 
-function order(market: Market, over: Partial<CreateOrderInput>): CreateOrderInput {
+/** An order input; `price` in micro-dollars and `count` in centi-contracts as plain literals. */
+function order(
+  market: Market,
+  over: Omit<Partial<CreateOrderInput>, 'price' | 'count'> & { price?: number; count?: number },
+): CreateOrderInput {
+  const { price = 500_000, count = 100, ...rest } = over;
   return {
     ticker: market.ticker,
     side: 'bid',
-    price: 500_000,
-    count: 100,
     timeInForce: 'good_till_canceled',
     selfTradePrevention: 'taker_at_cross',
-    ...over,
+    ...rest,
+    price: micros(price),
+    count: centis(count),
   };
 }
 
@@ -54,22 +59,22 @@ describe('ids', () => {
 
 describe('fees', () => {
   it('charges the recorded taker fee: 1 contract at 0.52 costs 0.0175 and at 0.99 costs 0.0007', () => {
-    expect(tradeFee({ price: 520_000, count: 100, isTaker: true })).toBe(17_500);
-    expect(tradeFee({ price: 990_000, count: 100, isTaker: true })).toBe(700);
+    expect(tradeFee({ price: micros(520_000), count: centis(100), isTaker: true })).toBe(17_500);
+    expect(tradeFee({ price: micros(990_000), count: centis(100), isTaker: true })).toBe(700);
   });
 
   it('rounds fractional-contract fees up to $0.0001 and charges makers a quarter of the rate', () => {
     // 0.07 * 0.01 * 0.5 * 0.5 = 0.000175 -> 0.0002
-    expect(tradeFee({ price: 500_000, count: 1, isTaker: true })).toBe(200);
+    expect(tradeFee({ price: micros(500_000), count: centis(1), isTaker: true })).toBe(200);
     // 0.0175 * 100 * 0.25 = 0.4375 -> 0.4375 exactly
-    expect(tradeFee({ price: 500_000, count: 10_000, isTaker: false })).toBe(437_500);
+    expect(tradeFee({ price: micros(500_000), count: centis(10_000), isTaker: false })).toBe(437_500);
   });
 });
 
 describe('matching', () => {
   it('fills a taker at the resting price with price-time priority', () => {
     const { engine, market, alice, bob } = setup();
-    const carol = engine.createAccount({ cash: 100 * D });
+    const carol = engine.createAccount({ cash: micros(100 * D) });
     const first = place(engine, bob.userId, order(market, { side: 'ask', price: 520_000, count: 100 }));
     place(engine, carol.userId, order(market, { side: 'ask', price: 520_000, count: 100 }));
     const taker = place(
@@ -162,7 +167,7 @@ describe('matching', () => {
 
   it('rejects an order the balance cannot pay for with insufficient_balance', () => {
     const { engine, market } = setup();
-    const poor = engine.createAccount({ cash: 1 * D });
+    const poor = engine.createAccount({ cash: micros(1 * D) });
     expect(engine.placeOrder(poor.userId, order(market, { price: 500_000, count: 300 }))).toEqual({
       ok: false,
       error: { code: 'insufficient_balance' },
@@ -305,11 +310,11 @@ describe('price moves', () => {
           m.latent < 600_000,
       );
     if (!market) throw new Error('no market');
-    const alice = engine.createAccount({ cash: 1_000 * D });
+    const alice = engine.createAccount({ cash: micros(1_000 * D) });
     const top = engine.topOfBook(market.ticker);
     const ask = place(engine, alice.userId, order(market, { side: 'ask', price: top.ask, count: 200 }));
     expect(ask.order.status).toBe('resting');
-    expect(engine.jumpPrice(market.ticker, 800_000).ok).toBe(true);
+    expect(engine.jumpPrice(market.ticker, micros(800_000)).ok).toBe(true);
     expect(ask.order.status).toBe('executed');
     expect(market.lastPrice).toBe(800_000);
     const after = engine.topOfBook(market.ticker);
@@ -347,7 +352,7 @@ describe('positions', () => {
     const { engine, market, alice, bob } = setup();
     place(engine, bob.userId, order(market, { side: 'ask', price: 500_000, count: 1_000 }));
     place(engine, alice.userId, order(market, { side: 'bid', price: 500_000, count: 1_000 }));
-    alice.cash = 5 * D; // 10 YES held, $5 cash
+    alice.cash = micros(5 * D); // 10 YES held, $5 cash
     place(engine, alice.userId, order(market, { side: 'ask', price: 950_000, count: 1_000 })); // closes: free
     expect(alice.reserved).toBe(0);
     // A second ask of 10 would open 10 NO at 0.90 = $9: more than the $5 there is.
@@ -433,11 +438,11 @@ describe('the $0.0001 cash grid', () => {
   }
 
   it('the rounding fee is what rounds a cash change down onto the grid', () => {
-    expect(roundingFee(-330)).toBe(70);
-    expect(roundingFee(-9_770)).toBe(30);
-    expect(roundingFee(-400)).toBe(0);
-    expect(roundingFee(4_537)).toBe(37);
-    expect(roundingFee(0)).toBe(0);
+    expect(roundingFee(micros(-330))).toBe(70);
+    expect(roundingFee(micros(-9_770))).toBe(30);
+    expect(roundingFee(micros(-400))).toBe(0);
+    expect(roundingFee(micros(4_537))).toBe(37);
+    expect(roundingFee(micros(0))).toBe(0);
   });
 
   it('charges taker and maker a rounding fee on a sub-cent fill of 0.01 contract, so both balances stay on the grid', () => {
@@ -476,7 +481,7 @@ describe('the $0.0001 cash grid', () => {
   it('balance_dollars is cash minus the reservation rounded up to $0.0001, and the balance check uses that figure', () => {
     const { engine } = setup();
     const deci = deciMarket(engine);
-    const carol = engine.createAccount({ cash: 1 * D });
+    const carol = engine.createAccount({ cash: micros(1 * D) });
     place(engine, carol.userId, order(deci, { side: 'bid', price: 23_000, count: 1 })); // $0.00023 exact
     expect(carol.reserved).toBe(230);
     expect(engine.availableCash(carol)).toBe(999_700);
@@ -498,8 +503,11 @@ describe('the $0.0001 cash grid', () => {
 
   it('refuses deposits off the grid', () => {
     const { engine, alice } = setup();
-    expect(engine.fund(alice.userId, 50)).toMatchObject({ ok: false, error: { code: 'invalid_order' } });
-    expect(() => engine.createAccount({ cash: 1_000_050 })).toThrow(RangeError);
+    expect(engine.fund(alice.userId, micros(50))).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_order' },
+    });
+    expect(() => engine.createAccount({ cash: micros(1_000_050) })).toThrow(RangeError);
   });
 
   it('floors a scalar settlement payout to $0.0001 and realizes what was credited; the exchange keeps the remainder', () => {
@@ -511,7 +519,7 @@ describe('the $0.0001 cash grid', () => {
     const bobCash = bob.cash;
     const exchange = engine.getAccount(engine.houseMakerId);
     const exchangeCash = exchange?.cash ?? 0;
-    expect(engine.settleMarket(deci.ticker, 'scalar', 453_700).ok).toBe(true);
+    expect(engine.settleMarket(deci.ticker, 'scalar', micros(453_700)).ok).toBe(true);
     // 0.01 YES x 0.4537 = $0.004537 -> $0.0045; 0.01 NO x 0.5463 = $0.005463 -> $0.0054.
     expect(alice.cash - aliceCash).toBe(4_500);
     expect(bob.cash - bobCash).toBe(5_400);
@@ -536,9 +544,9 @@ describe('the $0.0001 cash grid', () => {
   it('refuses a scalar result without a value on the $0.0001 grid', () => {
     const { engine, market } = setup();
     expect(engine.determineMarket(market.ticker, 'scalar')).toMatchObject({ ok: false });
-    expect(engine.determineMarket(market.ticker, 'scalar', 450_050)).toMatchObject({ ok: false });
-    expect(engine.determineMarket(market.ticker, 'scalar', 1_000_100)).toMatchObject({ ok: false });
-    expect(engine.determineMarket(market.ticker, 'scalar', 450_000).ok).toBe(true);
+    expect(engine.determineMarket(market.ticker, 'scalar', micros(450_050))).toMatchObject({ ok: false });
+    expect(engine.determineMarket(market.ticker, 'scalar', micros(1_000_100))).toMatchObject({ ok: false });
+    expect(engine.determineMarket(market.ticker, 'scalar', micros(450_000)).ok).toBe(true);
   });
 });
 

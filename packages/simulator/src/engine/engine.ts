@@ -6,6 +6,7 @@
  * comes from the injected clock, randomness from the seeded Prng, and everything observable is
  * pushed to listeners as EngineEvents (the server turns them into Kalshi messages). No I/O.
  */
+import { add, micros } from '@kalshi-desk/kalshi/protocol';
 import { Activity, type ActivityOptions } from './activity.js';
 import { OrderBook, topOfBook, type TopOfBook } from './book.js';
 import { buildCatalog, type CatalogOptions } from './catalog.js';
@@ -34,6 +35,9 @@ import type {
   Series,
   Trade,
 } from './types.js';
+
+/** What each house account (the simulated maker and taker) starts with: $1 billion. */
+const HOUSE_CASH = micros(1_000_000_000 * ONE_DOLLAR);
 
 export interface EngineOptions {
   seed: number | string;
@@ -64,7 +68,7 @@ class ExchangeState implements matching.MatchingState, lifecycle.LifecycleState 
   readonly tickerState = new Map<string, number[]>();
   houseMakerId = '';
   /** Settlement payouts floored off to keep balances on the $0.0001 grid (credited to the house maker). */
-  settlementRounding: Micros = 0;
+  settlementRounding = micros(0);
   private seq = 0;
 
   constructor(
@@ -96,7 +100,7 @@ class ExchangeState implements matching.MatchingState, lifecycle.LifecycleState 
   }
 
   keepSettlementRounding(amount: Micros): void {
-    this.settlementRounding += amount;
+    this.settlementRounding = add(this.settlementRounding, amount);
   }
 }
 
@@ -132,8 +136,8 @@ export class Engine {
       this.state.marketList.push(m);
       this.state.books.set(m.ticker, new OrderBook());
     }
-    this.houseMakerId = this.createAccount({ cash: 1_000_000_000 * ONE_DOLLAR, isHouse: true }).userId;
-    this.houseTakerId = this.createAccount({ cash: 1_000_000_000 * ONE_DOLLAR, isHouse: true }).userId;
+    this.houseMakerId = this.createAccount({ cash: HOUSE_CASH, isHouse: true }).userId;
+    this.houseTakerId = this.createAccount({ cash: HOUSE_CASH, isHouse: true }).userId;
     this.state.houseMakerId = this.houseMakerId;
     this.activity = new Activity(
       this,
@@ -206,7 +210,7 @@ export class Engine {
   /** `cash` must be a whole number of $0.0001: balances live on that grid. */
   createAccount(args: { cash?: Micros; isHouse?: boolean; userId?: string } = {}): Account {
     const account = ledger.openAccount({
-      cash: args.cash ?? 0,
+      cash: args.cash ?? micros(0),
       isHouse: args.isHouse ?? false,
       userId: args.userId,
       newId: () => this.state.newId(),
@@ -335,8 +339,6 @@ export class Engine {
 
   /** The total cash owed to traders if every open contract were paid out (for invariant checks). */
   openInterestTotal(): Centis {
-    let total = 0;
-    for (const m of this.state.marketList) total += m.openInterest;
-    return total;
+    return add(...this.state.marketList.map((m) => m.openInterest));
   }
 }

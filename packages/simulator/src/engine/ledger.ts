@@ -4,16 +4,9 @@
  * payouts. Plain functions over the accounts and books they are handed. Invariant per account:
  *   cash + sum(exposure) - realizedTotal + feesTotal = deposits.
  */
+import { abs, add, centis, max, micros, min, negate, proRata, subtract } from '@kalshi-desk/kalshi/protocol';
 import type { OrderBook } from './book.js';
-import {
-  ceilToCashGrid,
-  floorToCashGrid,
-  isOnCashGrid,
-  mulDivRound,
-  notional,
-  ONE_DOLLAR,
-  roundingFee,
-} from './money.js';
+import { ceilToCashGrid, floorToCashGrid, isOnCashGrid, notional, ONE_DOLLAR, roundingFee } from './money.js';
 import { fail } from './result.js';
 import type {
   Account,
@@ -29,8 +22,6 @@ import type {
   Settlement,
 } from './types.js';
 
-/** $1 paid per contract = 10,000 micro-dollars per centi-contract. */
-const MICROS_PER_CENTI_PAYOUT = 10_000;
 const MICROS_PER_CENT = 10_000;
 
 // ---------------------------------------------------------------- accounts
@@ -52,7 +43,7 @@ export function openAccount(args: {
     userId: args.userId ?? args.newId(),
     isHouse: args.isHouse,
     cash,
-    reserved: 0,
+    reserved: micros(0),
     deposits: cash,
     positions: new Map(),
     orders: [],
@@ -60,16 +51,16 @@ export function openAccount(args: {
     clientOrderIds: new Set(),
     fills: [],
     settlements: [],
-    realizedTotal: 0,
-    feesTotal: 0,
+    realizedTotal: micros(0),
+    feesTotal: micros(0),
     updatedMs: args.now,
   };
 }
 
 export function deposit(account: Account, amount: Micros, now: EpochMs): EngineResult<Account> {
   if (!isOnCashGrid(amount)) return fail('invalid_order', 'amount must be a multiple of $0.0001');
-  account.cash += amount;
-  account.deposits += amount;
+  account.cash = add(account.cash, amount);
+  account.deposits = add(account.deposits, amount);
   account.updatedMs = now;
   return { ok: true, value: account };
 }
@@ -84,21 +75,21 @@ export function reservedOnGrid(account: Account): Micros {
  * $0.0001 grid because cash is. New orders are checked against this same figure.
  */
 export function availableCash(account: Account): Micros {
-  return account.cash - reservedOnGrid(account);
+  return subtract(account.cash, reservedOnGrid(account));
 }
 
 /** Contracts held long on the YES side (what one account adds to open interest). */
 export function positiveHolding(account: Account, ticker: string): Centis {
-  return Math.max(0, account.positions.get(ticker)?.position ?? 0);
+  return max(0, account.positions.get(ticker)?.position ?? 0);
 }
 
 // ---------------------------------------------------------------- reservations
 
 /** Contracts this account has resting on `side` of `book`. */
 export function restingCount(account: Account, book: OrderBook, side: BookSide): Centis {
-  let total = 0;
+  let total = centis(0);
   for (const level of book.half(side).bestFirst())
-    for (const o of level.orders) if (o.userId === account.userId) total += o.remaining;
+    for (const o of level.orders) if (o.userId === account.userId) total = add(total, o.remaining);
   return total;
 }
 
@@ -136,14 +127,15 @@ export function restingInPriority(account: Account, book: OrderBook | undefined,
  */
 export function reserveResting(account: Account, ticker: string, book: OrderBook | undefined): void {
   if (account.isHouse) return;
-  const held = account.positions.get(ticker)?.position ?? 0;
+  const held = account.positions.get(ticker)?.position ?? centis(0);
   for (const side of ['bid', 'ask'] as const) {
-    let closable = side === 'bid' ? Math.max(0, -held) : Math.max(0, held);
+    let closable = max(0, side === 'bid' ? negate(held) : held);
     for (const o of restingInPriority(account, book, side)) {
-      const closing = Math.min(o.remaining, closable);
-      closable -= closing;
-      const needed = notional(side === 'bid' ? o.price : ONE_DOLLAR - o.price, o.remaining - closing);
-      account.reserved += needed - o.reserved;
+      const closing = min(o.remaining, closable);
+      closable = subtract(closable, closing);
+      const sidePrice = side === 'bid' ? o.price : subtract(ONE_DOLLAR, o.price);
+      const needed = notional(sidePrice, subtract(o.remaining, closing));
+      account.reserved = add(account.reserved, subtract(needed, o.reserved));
       o.reserved = needed;
     }
   }
@@ -151,8 +143,8 @@ export function reserveResting(account: Account, ticker: string, book: OrderBook
 
 /** An order leaves the book: whatever it held back goes back to the account. */
 export function releaseReservation(account: Account, order: Order): void {
-  account.reserved -= order.reserved;
-  order.reserved = 0;
+  account.reserved = subtract(account.reserved, order.reserved);
+  order.reserved = micros(0);
 }
 
 // ---------------------------------------------------------------- fills
@@ -181,54 +173,56 @@ export function applyFill(args: {
     position = {
       ticker: market.ticker,
       eventTicker: market.eventTicker,
-      position: 0,
-      exposure: 0,
-      realizedPnl: 0,
-      feesPaid: 0,
-      positionFeeCost: 0,
-      totalTraded: 0,
-      volume: 0,
+      position: centis(0),
+      exposure: micros(0),
+      realizedPnl: micros(0),
+      feesPaid: micros(0),
+      positionFeeCost: micros(0),
+      totalTraded: micros(0),
+      volume: centis(0),
       lastUpdatedMs: now,
     };
     account.positions.set(market.ticker, position);
   }
   const direction = order.side === 'bid' ? 1 : -1;
-  const sidePrice = order.side === 'bid' ? yesPrice : ONE_DOLLAR - yesPrice;
-  const held = Math.abs(position.position);
+  // A bid adds YES contracts (position up), an ask adds NO contracts (position down).
+  const signed = (contracts: Centis): Centis => (direction === 1 ? contracts : negate(contracts));
+  const sidePrice = order.side === 'bid' ? yesPrice : subtract(ONE_DOLLAR, yesPrice);
+  const held = abs(position.position);
   const isNetting = position.position * direction < 0;
-  const closeCount = isNetting ? Math.min(count, held) : 0;
-  const openCount = count - closeCount;
+  const closeCount = isNetting ? min(count, held) : centis(0);
+  const openCount = subtract(count, closeCount);
   // Each netted YES+NO pair returns $1; the contracts bought here cost sidePrice.
   const proceeds =
-    closeCount > 0 ? closeCount * MICROS_PER_CENTI_PAYOUT - notional(sidePrice, closeCount) : 0;
-  const cost = openCount > 0 ? notional(sidePrice, openCount) : 0;
-  const fee = args.tradeFee + roundingFee(proceeds - cost - args.tradeFee);
+    closeCount > 0 ? subtract(notional(ONE_DOLLAR, closeCount), notional(sidePrice, closeCount)) : micros(0);
+  const cost = openCount > 0 ? notional(sidePrice, openCount) : micros(0);
+  const fee = add(args.tradeFee, roundingFee(subtract(proceeds, add(cost, args.tradeFee))));
 
   if (closeCount > 0) {
-    const removed =
-      closeCount === held ? position.exposure : mulDivRound(position.exposure, closeCount, held);
+    const removed = closeCount === held ? position.exposure : proRata(position.exposure, closeCount, held);
     const feeRemoved =
-      closeCount === held
-        ? position.positionFeeCost
-        : mulDivRound(position.positionFeeCost, closeCount, held);
-    position.exposure -= removed;
-    position.positionFeeCost -= feeRemoved;
-    position.realizedPnl += proceeds - removed;
-    account.realizedTotal += proceeds - removed;
-    account.cash += proceeds;
-    position.position += direction * closeCount;
+      closeCount === held ? position.positionFeeCost : proRata(position.positionFeeCost, closeCount, held);
+    position.exposure = subtract(position.exposure, removed);
+    position.positionFeeCost = subtract(position.positionFeeCost, feeRemoved);
+    position.realizedPnl = add(position.realizedPnl, subtract(proceeds, removed));
+    account.realizedTotal = add(account.realizedTotal, subtract(proceeds, removed));
+    account.cash = add(account.cash, proceeds);
+    position.position = add(position.position, signed(closeCount));
   }
   if (openCount > 0) {
-    position.exposure += cost;
-    account.cash -= cost;
-    position.position += direction * openCount;
-    position.positionFeeCost += openCount === count ? fee : mulDivRound(fee, openCount, count);
+    position.exposure = add(position.exposure, cost);
+    account.cash = subtract(account.cash, cost);
+    position.position = add(position.position, signed(openCount));
+    position.positionFeeCost = add(
+      position.positionFeeCost,
+      openCount === count ? fee : proRata(fee, openCount, count),
+    );
   }
-  account.cash -= fee;
-  account.feesTotal += fee;
-  position.feesPaid += fee;
-  position.totalTraded += notional(sidePrice, count);
-  position.volume += count;
+  account.cash = subtract(account.cash, fee);
+  account.feesTotal = add(account.feesTotal, fee);
+  position.feesPaid = add(position.feesPaid, fee);
+  position.totalTraded = add(position.totalTraded, notional(sidePrice, count));
+  position.volume = add(position.volume, count);
   position.lastUpdatedMs = now;
   account.updatedMs = now;
 
@@ -273,26 +267,26 @@ export function payOutSettlement(args: {
 }): Micros {
   const { market, yesValue, now } = args;
   const result = market.result;
-  let kept: Micros = 0;
+  let kept = micros(0);
   for (const account of args.accounts) {
     const position = account.positions.get(market.ticker);
     if (!position) continue;
-    const yesCount = Math.max(0, position.position);
-    const noCount = Math.max(0, -position.position);
-    const payout = notional(yesValue, yesCount) + notional(ONE_DOLLAR - yesValue, noCount);
+    const yesCount = max(0, position.position);
+    const noCount = max(0, negate(position.position));
+    const payout = add(notional(yesValue, yesCount), notional(subtract(ONE_DOLLAR, yesValue), noCount));
     const revenue = floorToCashGrid(payout);
-    kept += payout - revenue;
-    account.cash += revenue;
-    account.realizedTotal += revenue - position.exposure;
-    position.realizedPnl += revenue - position.exposure;
+    kept = add(kept, subtract(payout, revenue));
+    account.cash = add(account.cash, revenue);
+    account.realizedTotal = add(account.realizedTotal, subtract(revenue, position.exposure));
+    position.realizedPnl = add(position.realizedPnl, subtract(revenue, position.exposure));
     const settlement: Settlement = {
       ticker: market.ticker,
       eventTicker: market.eventTicker,
       marketResult: result === 'yes' || result === 'scalar' ? result : 'no',
       yesCount,
-      yesTotalCost: position.position > 0 ? position.exposure : 0,
+      yesTotalCost: position.position > 0 ? position.exposure : micros(0),
       noCount,
-      noTotalCost: position.position < 0 ? position.exposure : 0,
+      noTotalCost: position.position < 0 ? position.exposure : micros(0),
       revenueCents: Math.floor(revenue / MICROS_PER_CENT),
       revenue,
       settledMs: now,
@@ -301,9 +295,9 @@ export function payOutSettlement(args: {
       seq: args.nextSeq(),
     };
     if (!account.isHouse) account.settlements.push(settlement);
-    position.position = 0;
-    position.exposure = 0;
-    position.positionFeeCost = 0;
+    position.position = centis(0);
+    position.exposure = micros(0);
+    position.positionFeeCost = micros(0);
     position.lastUpdatedMs = now;
     account.updatedMs = now;
     args.emit({ kind: 'position', userId: account.userId, market, position, tsMs: now });
@@ -313,8 +307,8 @@ export function payOutSettlement(args: {
     reserveResting(account, market.ticker, args.book);
   }
   if (args.exchange && kept > 0) {
-    args.exchange.cash += kept;
-    args.exchange.realizedTotal += kept;
+    args.exchange.cash = add(args.exchange.cash, kept);
+    args.exchange.realizedTotal = add(args.exchange.realizedTotal, kept);
   }
   return kept;
 }

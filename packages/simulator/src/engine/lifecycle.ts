@@ -4,6 +4,7 @@
  * (automatically after close, or by command) and settling. Settlement payouts are the
  * ledger's (ledger.ts); taking orders off a book is matching's, reached through the state.
  */
+import { centis, micros } from '@kalshi-desk/kalshi/protocol';
 import type { OrderBook } from './book.js';
 import { payOutSettlement } from './ledger.js';
 import { isOnCashGrid, ONE_DOLLAR } from './money.js';
@@ -145,7 +146,7 @@ export function determineMarket(
   if (!market) return fail('market_not_found');
   if (market.status === 'determined' || market.status === 'finalized')
     return fail('invalid_order', 'market already determined');
-  let value: Micros = result === 'yes' ? ONE_DOLLAR : 0;
+  let value = result === 'yes' ? ONE_DOLLAR : micros(0);
   if (result === 'scalar') {
     if (
       settlementValue === undefined ||
@@ -238,7 +239,7 @@ function autoDetermine(state: LifecycleState, market: Market): void {
 
 /** Finalize a determined market: pay out every position (ledger.ts) and report it settled. */
 function settle(state: LifecycleState, market: Market, now: EpochMs): void {
-  const yesValue = market.settlementValue ?? (market.result === 'yes' ? ONE_DOLLAR : 0);
+  const yesValue = market.settlementValue ?? (market.result === 'yes' ? ONE_DOLLAR : micros(0));
   market.status = 'finalized';
   market.settledMs = now;
   market.updatedMs = now;
@@ -253,6 +254,6 @@ function settle(state: LifecycleState, market: Market, now: EpochMs): void {
     emit: (event) => state.emit(event),
   });
   state.keepSettlementRounding(kept);
-  market.openInterest = 0;
+  market.openInterest = centis(0);
   state.emit({ kind: 'lifecycle', market, eventType: 'settled', tsMs: now });
 }

@@ -4,6 +4,7 @@
  * the book deltas, trades, orders and tickers that follow. Cash and positions move in
  * ledger.ts; this file decides what trades.
  */
+import { add, averagePrice, centis, max, micros, min, negate, subtract } from '@kalshi-desk/kalshi/protocol';
 import { topOfBook, type OrderBook } from './book.js';
 import {
   applyFill,
@@ -13,7 +14,7 @@ import {
   reserveResting,
   restingCount,
 } from './ledger.js';
-import { isOnGrid, mulDivRound, notional, ONE_DOLLAR, tradeFee } from './money.js';
+import { isOnGrid, notional, ONE_DOLLAR, tradeFee } from './money.js';
 import { fail } from './result.js';
 import type {
   Account,
@@ -57,7 +58,7 @@ const MAX_TRADES_KEPT = 50_000;
  * One billion contracts. Far above any real order, and small enough that every money product
  * stays a safe integer (a larger count made notional() throw: a 500 instead of a 400).
  */
-const MAX_ORDER_COUNT: Centis = 100_000_000_000;
+const MAX_ORDER_COUNT = centis(100_000_000_000);
 
 export function placeOrder(
   state: MatchingState,
@@ -89,23 +90,24 @@ export function placeOrder(
   if (input.postOnly && crosses) return fail('invalid_order', 'post only cross');
 
   let count = input.count;
-  const held = account.positions.get(market.ticker)?.position ?? 0;
+  const held = account.positions.get(market.ticker)?.position ?? centis(0);
+  // Held contracts this order would close (a bid closes NO, an ask YES); <= 0 when none.
+  const closesUpTo = input.side === 'bid' ? negate(held) : held;
   if (input.reduceOnly) {
-    const reducible = input.side === 'bid' ? Math.max(0, -held) : Math.max(0, held);
+    const reducible = max(0, closesUpTo);
     if (reducible === 0) return fail('invalid_order', 'reduce only order would increase position');
-    count = Math.min(count, reducible);
+    count = min(count, reducible);
   }
   if (!account.isHouse) {
     // The part of the position already promised to this account's resting orders on the same
     // side cannot be closed again: counting it twice let cash go negative.
-    const closable = Math.max(
-      0,
-      (input.side === 'bid' ? -held : held) - restingCount(account, book, input.side),
+    const closable = max(0, subtract(closesUpTo, restingCount(account, book, input.side)));
+    const opening = max(0, subtract(count, closable));
+    const sidePrice = input.side === 'bid' ? input.price : subtract(ONE_DOLLAR, input.price);
+    const required = add(
+      notional(sidePrice, opening),
+      tradeFee({ price: input.price, count, isTaker: true }),
     );
-    const opening = Math.max(0, count - closable);
-    const required =
-      notional(input.side === 'bid' ? input.price : ONE_DOLLAR - input.price, opening) +
-      tradeFee({ price: input.price, count, isTaker: true });
     if (availableCash(account) < required) return fail('insufficient_balance');
   }
   if (
@@ -114,15 +116,15 @@ export function placeOrder(
   ) {
     const order = newOrder(state, account, input, count, clientOrderId, now);
     order.status = 'canceled';
-    order.remaining = 0;
+    order.remaining = centis(0);
     recordOrder(account, order);
     state.emit({ kind: 'order', userId, order });
     return {
       ok: true,
       value: {
         order,
-        fillCount: 0,
-        remainingCount: 0,
+        fillCount: centis(0),
+        remainingCount: centis(0),
         averageFillPrice: null,
         averageFeePaid: null,
         tsMs: now,
@@ -132,8 +134,8 @@ export function placeOrder(
 
   const order = newOrder(state, account, input, count, clientOrderId, now);
   recordOrder(account, order);
-  let fillValue = 0; // sum of yesPrice * count, for the average
-  let feeTotal = 0;
+  let fillNotional = micros(0); // what the fills cost on the YES scale, for the average price
+  let feeTotal = micros(0);
   let stopped = false;
   const half = book.half(input.side === 'bid' ? 'ask' : 'bid');
   while (order.remaining > 0 && !stopped) {
@@ -150,10 +152,10 @@ export function placeOrder(
       cancelResting(state, resting, now);
       continue;
     }
-    const q = Math.min(order.remaining, resting.remaining);
+    const q = min(order.remaining, resting.remaining);
     const fee = executeTrade(state, { market, book, taker: order, maker: resting, count: q, now });
-    fillValue += resting.price * q;
-    feeTotal += fee;
+    fillNotional = add(fillNotional, notional(resting.price, q));
+    feeTotal = add(feeTotal, fee);
   }
 
   const filled = order.filled;
@@ -172,7 +174,7 @@ export function placeOrder(
     });
   } else {
     order.status = order.remaining === 0 && !stopped ? 'executed' : 'canceled';
-    order.remaining = 0;
+    order.remaining = centis(0);
     forgetIfHouse(account, order);
   }
   order.updatedMs = now;
@@ -184,8 +186,8 @@ export function placeOrder(
       order,
       fillCount: filled,
       remainingCount: order.remaining,
-      averageFillPrice: filled > 0 ? Math.round(fillValue / filled) : null,
-      averageFeePaid: filled > 0 ? mulDivRound(feeTotal, 100, filled) : null,
+      averageFillPrice: filled > 0 ? averagePrice(fillNotional, filled) : null,
+      averageFeePaid: filled > 0 ? averagePrice(feeTotal, filled) : null,
       tsMs: now,
     },
   };
@@ -220,7 +222,7 @@ export function cancelResting(state: MatchingState, order: Order, now: EpochMs):
   const removed = order.remaining;
   book.half(order.side).reduce(order, removed, true);
   releaseReservation(account, order);
-  order.remaining = 0;
+  order.remaining = centis(0);
   order.status = 'canceled';
   order.updatedMs = now;
   state.expiring.delete(order);
@@ -231,7 +233,7 @@ export function cancelResting(state: MatchingState, order: Order, now: EpochMs):
     market,
     side: order.side,
     price: order.price,
-    delta: -removed,
+    delta: negate(removed),
     tsMs: now,
     order,
   });
@@ -257,7 +259,7 @@ function newOrder(
     price: input.price,
     initial: count,
     remaining: count,
-    filled: 0,
+    filled: centis(0),
     status: 'resting',
     timeInForce: input.timeInForce,
     selfTradePrevention: input.selfTradePrevention,
@@ -266,11 +268,11 @@ function newOrder(
     createdMs: now,
     updatedMs: now,
     expirationMs: input.expirationMs ?? null,
-    takerFillCost: 0,
-    makerFillCost: 0,
-    takerFees: 0,
-    makerFees: 0,
-    reserved: 0,
+    takerFillCost: micros(0),
+    makerFillCost: micros(0),
+    takerFees: micros(0),
+    makerFees: micros(0),
+    reserved: micros(0),
     seq,
   };
 }
@@ -295,11 +297,11 @@ function matchable(
   price: Micros,
   selfTradePrevention: Order['selfTradePrevention'],
 ): Centis {
-  let total = 0;
+  let total = centis(0);
   for (const level of book.half(side === 'bid' ? 'ask' : 'bid').bestFirst()) {
     if (side === 'bid' ? level.price > price : level.price < price) break;
     for (const o of level.orders) {
-      if (o.userId !== userId) total += o.remaining;
+      if (o.userId !== userId) total = add(total, o.remaining);
       else if (selfTradePrevention === 'taker_at_cross') return total;
     }
   }
@@ -322,10 +324,10 @@ function executeTrade(
   const makerTradeFee =
     series?.feeType === 'quadratic_with_maker_fees'
       ? tradeFee({ price, count, isTaker: false, multiplier })
-      : 0;
+      : micros(0);
 
-  maker.remaining -= count;
-  maker.filled += count;
+  maker.remaining = subtract(maker.remaining, count);
+  maker.filled = add(maker.filled, count);
   maker.updatedMs = now;
   book.half(maker.side).reduce(maker, count, maker.remaining === 0);
   if (maker.remaining === 0) {
@@ -334,8 +336,8 @@ function executeTrade(
     maker.status = 'executed';
     state.expiring.delete(maker);
   }
-  taker.remaining -= count;
-  taker.filled += count;
+  taker.remaining = subtract(taker.remaining, count);
+  taker.filled = add(taker.filled, count);
 
   const trade: Trade = {
     tradeId: state.newId(),
@@ -348,17 +350,19 @@ function executeTrade(
   };
   state.trades.push(trade);
   if (state.trades.length > MAX_TRADES_KEPT + 5_000) state.trades.splice(0, 5_000);
-  market.volume += count;
-  market.volume24h += count;
+  market.volume = add(market.volume, count);
+  market.volume24h = add(market.volume24h, count);
   market.lastPrice = price;
   market.lastTradeSize = count;
-  market.dollarVolume += notional(price, count);
+  market.dollarVolume = add(market.dollarVolume, notional(price, count));
   market.updatedMs = now;
 
-  const oiBefore =
-    positiveHolding(takerAccount, market.ticker) + positiveHolding(makerAccount, market.ticker);
-  const takerCost = notional(taker.side === 'bid' ? price : ONE_DOLLAR - price, count);
-  const makerCost = notional(maker.side === 'bid' ? price : ONE_DOLLAR - price, count);
+  const oiBefore = add(
+    positiveHolding(takerAccount, market.ticker),
+    positiveHolding(makerAccount, market.ticker),
+  );
+  const takerCost = notional(taker.side === 'bid' ? price : subtract(ONE_DOLLAR, price), count);
+  const makerCost = notional(maker.side === 'bid' ? price : subtract(ONE_DOLLAR, price), count);
   const takerFill = applyFill({
     account: takerAccount,
     market,
@@ -384,21 +388,24 @@ function executeTrade(
     seq: state.nextSeq(),
   });
   // fee_cost of a fill = trade fee + rounding fee; the order's fee totals add up its fills.
-  taker.takerFillCost += takerCost;
-  taker.takerFees += takerFill.fee;
-  maker.makerFillCost += makerCost;
-  maker.makerFees += makerFill.fee;
+  taker.takerFillCost = add(taker.takerFillCost, takerCost);
+  taker.takerFees = add(taker.takerFees, takerFill.fee);
+  maker.makerFillCost = add(maker.makerFillCost, makerCost);
+  maker.makerFees = add(maker.makerFees, makerFill.fee);
   reserveResting(takerAccount, market.ticker, book);
   reserveResting(makerAccount, market.ticker, book);
-  const oiAfter = positiveHolding(takerAccount, market.ticker) + positiveHolding(makerAccount, market.ticker);
-  market.openInterest += oiAfter - oiBefore;
+  const oiAfter = add(
+    positiveHolding(takerAccount, market.ticker),
+    positiveHolding(makerAccount, market.ticker),
+  );
+  market.openInterest = add(market.openInterest, subtract(oiAfter, oiBefore));
 
   state.emit({
     kind: 'book_delta',
     market,
     side: maker.side,
     price,
-    delta: -count,
+    delta: negate(count),
     tsMs: now,
     order: maker,
   });

@@ -2,17 +2,19 @@
  * Exact money rules of the exchange: price grids and Kalshi's fee formula.
  * Units: prices and money in integer micro-dollars, counts in integer centi-contracts.
  */
-import { mulDivRound, notional } from '@kalshi-desk/kalshi/protocol';
+import { add, micros, mulDivRound, notional, ONE_DOLLAR, subtract } from '@kalshi-desk/kalshi/protocol';
 import type { Centis, Micros, PriceRange } from './types.js';
 
-export const ONE_DOLLAR: Micros = 1_000_000;
-export { notional };
+export { notional, ONE_DOLLAR };
 
-export const LINEAR_CENT: readonly PriceRange[] = [{ start: 0, end: ONE_DOLLAR, step: 10_000 }];
+const ONE_CENT = micros(10_000);
+const TENTH_CENT = micros(1_000);
+
+export const LINEAR_CENT: readonly PriceRange[] = [{ start: micros(0), end: ONE_DOLLAR, step: ONE_CENT }];
 export const DECI_CENT_TAPERED: readonly PriceRange[] = [
-  { start: 0, end: 100_000, step: 1_000 },
-  { start: 100_000, end: 900_000, step: 10_000 },
-  { start: 900_000, end: ONE_DOLLAR, step: 1_000 },
+  { start: micros(0), end: micros(100_000), step: TENTH_CENT },
+  { start: micros(100_000), end: micros(900_000), step: ONE_CENT },
+  { start: micros(900_000), end: ONE_DOLLAR, step: TENTH_CENT },
 ];
 
 /** True when `price` is strictly inside (0, 1) and on one of the ranges' steps. */
@@ -25,7 +27,7 @@ export function isOnGrid(price: Micros, ranges: readonly PriceRange[]): boolean 
 export function stepAt(price: Micros, ranges: readonly PriceRange[]): Micros {
   let step = ONE_DOLLAR;
   for (const r of ranges) if (price >= r.start && price <= r.end && r.step < step) step = r.step;
-  return step === ONE_DOLLAR ? 10_000 : step;
+  return step === ONE_DOLLAR ? ONE_CENT : step;
 }
 
 /** Round `price` down onto the grid, clamped to the tradable interval (0, 1). */
@@ -36,10 +38,10 @@ export function snapToGrid(price: Micros, ranges: readonly PriceRange[]): Micros
       let snapped = r.start + Math.floor((clamped - r.start) / r.step) * r.step;
       if (snapped <= 0) snapped = r.start + r.step;
       if (snapped >= ONE_DOLLAR) snapped = ONE_DOLLAR - r.step;
-      return snapped;
+      return micros(snapped);
     }
   }
-  return 10_000;
+  return ONE_CENT;
 }
 
 /** The next grid price above (`direction` 1) or below (-1) `price`, or null at the edge. */
@@ -48,8 +50,8 @@ export function nextGridPrice(
   direction: 1 | -1,
   ranges: readonly PriceRange[],
 ): Micros | null {
-  const step = direction === 1 ? stepAt(price, ranges) : stepAt(price - 1, ranges);
-  const next = price + direction * step;
+  const step = direction === 1 ? stepAt(price, ranges) : stepAt(subtract(price, micros(1)), ranges);
+  const next = direction === 1 ? add(price, step) : subtract(price, step);
   return isOnGrid(next, ranges) ? next : null;
 }
 
@@ -57,7 +59,7 @@ export function nextGridPrice(
  * Kalshi keeps a direct member's balance on a $0.0001 grid (docs/kalshi-protocol.md §6 item 6):
  * trade fees are rounded up to it, and a rounding fee takes whatever a fill would leave below it.
  */
-export const CASH_GRID: Micros = 100;
+export const CASH_GRID = micros(100);
 const FEE_UNIT: Micros = CASH_GRID; // fees are rounded up to $0.0001
 
 /** True when `amount` is a whole number of $0.0001. */
@@ -67,14 +69,18 @@ export function isOnCashGrid(amount: Micros): boolean {
 
 /** The largest multiple of $0.0001 not above `amount` (towards minus infinity, also for negatives). */
 export function floorToCashGrid(amount: Micros): Micros {
-  const below = ((amount % CASH_GRID) + CASH_GRID) % CASH_GRID;
-  return amount - below;
+  return subtract(amount, belowCashGrid(amount));
 }
 
 /** The smallest multiple of $0.0001 not below `amount`. */
 export function ceilToCashGrid(amount: Micros): Micros {
-  const below = ((amount % CASH_GRID) + CASH_GRID) % CASH_GRID;
-  return below === 0 ? amount : amount - below + CASH_GRID;
+  const below = belowCashGrid(amount);
+  return below === 0 ? amount : add(subtract(amount, below), CASH_GRID);
+}
+
+/** What `amount` has above the multiple of $0.0001 below it, in [0, $0.0001). */
+function belowCashGrid(amount: Micros): Micros {
+  return micros(((amount % CASH_GRID) + CASH_GRID) % CASH_GRID);
 }
 
 /**
@@ -83,7 +89,7 @@ export function ceilToCashGrid(amount: Micros): Micros {
  * account's cash change is thereby rounded down onto the grid, never up.
  */
 export function roundingFee(cashChange: Micros): Micros {
-  return cashChange - floorToCashGrid(cashChange);
+  return subtract(cashChange, floorToCashGrid(cashChange));
 }
 const TAKER_NUMERATOR = 7n; // 0.07 = 7 / 100
 const MAKER_NUMERATOR = 7n; // 0.0175 = 7 / 400
@@ -112,7 +118,7 @@ export function tradeFee(args: {
     BigInt(ONE_DOLLAR - price);
   const denominator = 1_000_000_000_000n * (isTaker ? 1n : MAKER_EXTRA_DIVISOR);
   const units = (numerator + denominator - 1n) / denominator;
-  return Number(units) * FEE_UNIT;
+  return micros(Number(units) * FEE_UNIT);
 }
 
 /** The exact rounded division is the kalshi package's (one implementation in the repo). */

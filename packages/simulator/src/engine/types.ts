@@ -1,10 +1,12 @@
+import type { CentiContracts, MicroDollars } from '@kalshi-desk/kalshi/protocol';
+
 /**
  * The engine's data model. Units are exact integers everywhere:
  *   Micros = 1e-6 USD (prices are YES-scale micro-dollars), Centis = 0.01 contract,
  *   times are Unix epoch milliseconds of the injected clock.
  */
-export type Micros = number;
-export type Centis = number;
+export type Micros = MicroDollars;
+export type Centis = CentiContracts;
 export type EpochMs = number;
 
 export interface Clock {

@@ -10,6 +10,7 @@
  */
 import type { EngineOptions } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
+import { centis, micros } from '@kalshi-desk/kalshi/protocol';
 import { ONE_DOLLAR } from '../engine/money.js';
 import type { BookSide, Market } from '../engine/types.js';
 
@@ -43,7 +44,7 @@ export function scenarioEngineOptions(
   }
 }
 
-export const DEMO_STARTING_BALANCE = 10_000 * ONE_DOLLAR;
+export const DEMO_STARTING_BALANCE = micros(10_000 * ONE_DOLLAR);
 
 function take(
   engine: Engine,
@@ -60,7 +61,7 @@ function take(
     ticker: market.ticker,
     side,
     price,
-    count,
+    count: centis(count),
     timeInForce: 'immediate_or_cancel',
     selfTradePrevention: 'taker_at_cross',
   });
@@ -82,7 +83,7 @@ function restNearTop(
     ticker: market.ticker,
     side,
     price,
-    count,
+    count: centis(count),
     timeInForce: 'good_till_canceled',
     selfTradePrevention: 'taker_at_cross',
   });

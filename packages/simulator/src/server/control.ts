@@ -8,10 +8,25 @@
  */
 import { generateKeyPair, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FixedPointError, parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
+import {
+  add,
+  centis,
+  FixedPointError,
+  micros,
+  parseCount,
+  parseDollars,
+  subtract,
+} from '@kalshi-desk/kalshi/protocol';
 import type { Engine } from '../engine/engine.js';
 import { isOnCashGrid } from '../engine/money.js';
-import type { BookSide, EngineResult, SelfTradePrevention, TimeInForce } from '../engine/types.js';
+import type {
+  BookSide,
+  Centis,
+  EngineResult,
+  Micros,
+  SelfTradePrevention,
+  TimeInForce,
+} from '../engine/types.js';
 import type { KeyRegistry } from './auth.js';
 import { fromEngineError } from './errors.js';
 import {
@@ -134,7 +149,7 @@ export interface AccountState {
   resting: RestingOrderState[];
 }
 
-function money(text: unknown, what: string): number {
+function money(text: unknown, what: string): Micros {
   try {
     return parseDollars(text);
   } catch (e) {
@@ -143,7 +158,7 @@ function money(text: unknown, what: string): number {
   }
 }
 
-function contracts(text: unknown, what: string): number {
+function contracts(text: unknown, what: string): Centis {
   try {
     return parseCount(text);
   } catch (e) {
@@ -153,7 +168,7 @@ function contracts(text: unknown, what: string): number {
 }
 
 /** Validates a control `result` (+ `settlementValue` for scalar); returns the value in micros. */
-function resultValue(result: unknown, settlementValue: unknown): number | undefined {
+function resultValue(result: unknown, settlementValue: unknown): Micros | undefined {
   if (result === undefined) return undefined;
   if (result !== 'yes' && result !== 'no' && result !== 'scalar')
     throw new ControlError(400, 'bad_request', 'result must be yes, no or scalar');
@@ -199,7 +214,7 @@ export class SimulatorControl {
   // ---------------------------------------------------------------- accounts
 
   createAccount(args: { balance?: string } = {}): { userId: string } {
-    const cash = args.balance === undefined ? 0 : money(args.balance, 'balance');
+    const cash = args.balance === undefined ? micros(0) : money(args.balance, 'balance');
     if (!isOnCashGrid(cash))
       throw new ControlError(400, 'bad_request', 'balance: must be a multiple of 0.0001');
     const account = this.deps.engine.createAccount({ cash });
@@ -247,7 +262,7 @@ export class SimulatorControl {
     const account = engine.getAccount(args.userId);
     if (!account) throw new ControlError(404, 'not_found', 'unknown user');
     const resting: RestingOrderState[] = [];
-    const reservedByMarket = new Map<string, number>();
+    const reservedByMarket = new Map<string, Micros>();
     const tickers = new Set(account.positions.keys());
     // ordersById, not orders: house accounts keep only their live orders there.
     for (const o of account.ordersById.values()) if (o.status === 'resting') tickers.add(o.ticker);
@@ -255,7 +270,7 @@ export class SimulatorControl {
     for (const ticker of sorted) {
       for (const side of ['bid', 'ask'] as const) {
         for (const o of engine.restingInPriority(account, ticker, side)) {
-          reservedByMarket.set(ticker, (reservedByMarket.get(ticker) ?? 0) + o.reserved);
+          reservedByMarket.set(ticker, add(reservedByMarket.get(ticker) ?? 0, o.reserved));
           resting.push({
             orderId: o.orderId,
             clientOrderId: o.clientOrderId,
@@ -274,14 +289,14 @@ export class SimulatorControl {
       const p = account.positions.get(ticker);
       return {
         ticker,
-        position: count2(p?.position ?? 0),
-        exposure: money6(p?.exposure ?? 0),
-        realizedPnl: money6(p?.realizedPnl ?? 0),
-        feesPaid: money6(p?.feesPaid ?? 0),
-        positionFeeCost: money6(p?.positionFeeCost ?? 0),
-        totalTraded: money6(p?.totalTraded ?? 0),
-        volume: count2(p?.volume ?? 0),
-        reserved: money6(reservedByMarket.get(ticker) ?? 0),
+        position: count2(p?.position ?? centis(0)),
+        exposure: money6(p?.exposure ?? micros(0)),
+        realizedPnl: money6(p?.realizedPnl ?? micros(0)),
+        feesPaid: money6(p?.feesPaid ?? micros(0)),
+        positionFeeCost: money6(p?.positionFeeCost ?? micros(0)),
+        totalTraded: money6(p?.totalTraded ?? micros(0)),
+        volume: count2(p?.volume ?? centis(0)),
+        reserved: money6(reservedByMarket.get(ticker) ?? micros(0)),
       };
     });
     return {
@@ -362,7 +377,7 @@ export class SimulatorControl {
         ticker: args.ticker,
         side: args.side === 'bid' ? 'ask' : 'bid',
         price,
-        count: count - first.fillCount,
+        count: subtract(count, first.fillCount),
         timeInForce: 'good_till_canceled',
         selfTradePrevention: 'maker',
       }),
@@ -372,12 +387,12 @@ export class SimulatorControl {
         ticker: args.ticker,
         side: args.side,
         price,
-        count: count - first.fillCount,
+        count: subtract(count, first.fillCount),
         timeInForce: 'immediate_or_cancel',
         selfTradePrevention: 'taker_at_cross',
       }),
     );
-    return { ...createOrderJson(second), fill_count: count2(first.fillCount + second.fillCount) };
+    return { ...createOrderJson(second), fill_count: count2(add(first.fillCount, second.fillCount)) };
   }
 
   /** Alias of `trade`: another participant trades (the name used in the simulator's brief). */

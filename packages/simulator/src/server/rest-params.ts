@@ -4,7 +4,7 @@
  * validation messages. A bad parameter throws a RequestError carrying the answer to send.
  */
 import { FixedPointError, parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
-import type { CreateOrderInput, Market, TimeInForce } from '../engine/types.js';
+import type { Centis, CreateOrderInput, Market, Micros, TimeInForce } from '../engine/types.js';
 import { bareValidation, flatBadRequest, nested, type HttpError } from './errors.js';
 
 /** A request that cannot be served; `reply` is the error answer (the router sends it). */
@@ -208,8 +208,8 @@ export function parseCreateOrderBody(text: string): CreateOrderInput {
     throw new RequestError(
       nested(400, 'invalid_parameters', 'invalid parameters', 'invalid self_trade_prevention_type'),
     );
-  let count: number;
-  let price: number;
+  let count: Centis;
+  let price: Micros;
   try {
     count = parseCount(fields.count);
   } catch (e) {

@@ -5,12 +5,23 @@
  * fields in cents, and each timestamp in the format Kalshi uses for that field. The REST
  * bodies are built here; the WebSocket messages in ws-wire.ts, from the same formatters.
  */
-import { formatCount, formatDollars, microsToCentsTruncated, notional } from '@kalshi-desk/kalshi/protocol';
+import {
+  abs,
+  add,
+  centis,
+  formatCount,
+  formatDollars,
+  micros,
+  microsToCentsTruncated,
+  notional,
+  subtract,
+} from '@kalshi-desk/kalshi/protocol';
 import type { Engine } from '../engine/engine.js';
 import { floorToCashGrid, ONE_DOLLAR } from '../engine/money.js';
 import type {
   Account,
   CancelOrderResult,
+  Centis,
   CreateOrderResult,
   EpochMs,
   EventData,
@@ -30,7 +41,7 @@ export const price4 = (v: Micros): string => formatDollars(v, 4);
 export const money6 = (v: Micros): string => formatDollars(v, 6);
 /** 4 decimals when exact, else 6 (sub-cent grids and fractional counts can need them). */
 export const money4 = (v: Micros): string => formatDollars(v, v % 100 === 0 ? 4 : 6);
-export const count2 = (v: number): string => formatCount(v);
+export const count2 = (v: Centis): string => formatCount(v);
 
 /** RFC 3339 in UTC with the fraction trimmed like Go's RFC3339Nano ("…:29Z", "…:31.28563Z"). */
 export function rfc3339(ms: EpochMs): string {
@@ -92,8 +103,8 @@ export function marketJson(engine: Engine, m: Market): Json {
     latest_expiration_time: rfc3339(m.latestExpirationMs),
     liquidity_dollars: '0.0000',
     market_type: 'binary',
-    no_ask_dollars: price4(ONE_DOLLAR - top.bid),
-    no_bid_dollars: price4(ONE_DOLLAR - top.ask),
+    no_ask_dollars: price4(subtract(ONE_DOLLAR, top.bid)),
+    no_bid_dollars: price4(subtract(ONE_DOLLAR, top.ask)),
     no_sub_title: m.noSubTitle,
     notional_value_dollars: '1.0000',
     occurrence_datetime: rfc3339(m.expectedExpirationMs),
@@ -136,7 +147,7 @@ export function marketJson(engine: Engine, m: Market): Json {
 /** "Yes" / "No" once determined; a scalar result shows its settlement value (a guess: unrecorded). */
 function expirationValue(m: Market): string {
   if (m.status !== 'determined' && m.status !== 'finalized') return '';
-  if (m.result === 'scalar') return price4(m.settlementValue ?? 0);
+  if (m.result === 'scalar') return price4(m.settlementValue ?? micros(0));
   return m.result === 'yes' ? 'Yes' : 'No';
 }
 
@@ -163,7 +174,7 @@ export function eventJson(engine: Engine, e: EventData, withMarkets: boolean): J
   return json;
 }
 
-export function seriesJson(s: Series, volume: number | null): Json {
+export function seriesJson(s: Series, volume: Centis | null): Json {
   const json: Json = {
     additional_prohibitions: [],
     category: s.category,
@@ -198,7 +209,7 @@ export function orderbookJson(engine: Engine, ticker: string, depth: number): Js
     n = 0;
     for (const level of book.asks.bestFirst()) {
       if (depth > 0 && n >= depth) break;
-      no.unshift([price4(ONE_DOLLAR - level.price), count2(level.total)]);
+      no.unshift([price4(subtract(ONE_DOLLAR, level.price)), count2(level.total)]);
       n += 1;
     }
   }
@@ -211,7 +222,7 @@ export function tradeJson(t: Trade): Json {
     count_fp: count2(t.count),
     created_time: rfc3339(t.createdMs),
     is_block_trade: false,
-    no_price_dollars: price4(ONE_DOLLAR - t.yesPrice),
+    no_price_dollars: price4(subtract(ONE_DOLLAR, t.yesPrice)),
     taker_book_side: t.takerSide,
     taker_outcome_side: outcome,
     taker_side: outcome,
@@ -229,12 +240,12 @@ export function tradeJson(t: Trade): Json {
 export function balanceJson(engine: Engine, account: Account): Json {
   const available = engine.availableCash(account);
   const onGrid = floorToCashGrid(available);
-  let value = 0; // positions at the last trade price (YES) or its complement (NO), in micro-dollars
+  let value = micros(0); // positions at the last trade price (YES) or its complement (NO)
   for (const p of account.positions.values()) {
     const m = engine.getMarket(p.ticker);
     if (!m || p.position === 0) continue;
-    const mark = p.position > 0 ? m.lastPrice : ONE_DOLLAR - m.lastPrice;
-    value += notional(mark, Math.abs(p.position));
+    const mark = p.position > 0 ? m.lastPrice : subtract(ONE_DOLLAR, m.lastPrice);
+    value = add(value, notional(mark, abs(p.position)));
   }
   return {
     balance: microsToCentsTruncated(available),
@@ -261,15 +272,21 @@ export function marketPositionJson(p: Position): Json {
 export function eventPositionsJson(positions: readonly Position[]): Json[] {
   const byEvent = new Map<
     string,
-    { cost: number; shares: number; exposure: number; realized: number; fees: number }
+    { cost: Micros; shares: Centis; exposure: Micros; realized: Micros; fees: Micros }
   >();
   for (const p of positions) {
-    const e = byEvent.get(p.eventTicker) ?? { cost: 0, shares: 0, exposure: 0, realized: 0, fees: 0 };
-    e.cost += p.totalTraded;
-    e.shares += p.volume;
-    e.exposure += p.exposure;
-    e.realized += p.realizedPnl;
-    e.fees += p.feesPaid;
+    const e = byEvent.get(p.eventTicker) ?? {
+      cost: micros(0),
+      shares: centis(0),
+      exposure: micros(0),
+      realized: micros(0),
+      fees: micros(0),
+    };
+    e.cost = add(e.cost, p.totalTraded);
+    e.shares = add(e.shares, p.volume);
+    e.exposure = add(e.exposure, p.exposure);
+    e.realized = add(e.realized, p.realizedPnl);
+    e.fees = add(e.fees, p.feesPaid);
     byEvent.set(p.eventTicker, e);
   }
   return [...byEvent.entries()].map(([eventTicker, e]) => ({
@@ -294,7 +311,7 @@ export function fillJson(f: Fill): Json {
     fill_id: f.tradeId,
     is_taker: f.isTaker,
     market_ticker: f.ticker,
-    no_price_dollars: price4(ONE_DOLLAR - f.yesPrice),
+    no_price_dollars: price4(subtract(ONE_DOLLAR, f.yesPrice)),
     order_id: f.orderId,
     outcome_side: outcome,
     side: legacySide,
@@ -319,7 +336,7 @@ export function orderJson(o: Order): Json {
     last_update_time: rfc3339(o.updatedMs),
     maker_fees_dollars: money6(o.makerFees),
     maker_fill_cost_dollars: money6(o.makerFillCost),
-    no_price_dollars: price4(ONE_DOLLAR - o.price),
+    no_price_dollars: price4(subtract(ONE_DOLLAR, o.price)),
     order_id: o.orderId,
     outcome_side: outcome,
     remaining_count_fp: count2(o.remaining),

@@ -7,14 +7,17 @@
  * subscription, so the hottest shapes (orderbook delta, snapshot, frame) are built by string
  * concatenation rather than JSON.stringify.
  */
+import { micros, subtract } from '@kalshi-desk/kalshi/protocol';
 import type { OrderBook, TopOfBook } from '../engine/book.js';
 import { ONE_DOLLAR } from '../engine/money.js';
 import type {
   BookSide,
+  Centis,
   EventData,
   Fill,
   LifecycleEventType,
   Market,
+  Micros,
   Order,
   Position,
   Trade,
@@ -35,7 +38,7 @@ export function orderbookSnapshotMsg(market: Market, book: OrderBook, useYesPric
     yes.unshift(`["${price4(level.price)}","${count2(level.total)}"]`);
   const no: string[] = [];
   for (const level of book.asks.bestFirst()) {
-    const entry = `["${price4(useYesPrice ? level.price : ONE_DOLLAR - level.price)}","${count2(level.total)}"]`;
+    const entry = `["${price4(useYesPrice ? level.price : subtract(ONE_DOLLAR, level.price))}","${count2(level.total)}"]`;
     if (useYesPrice) no.push(entry);
     else no.unshift(entry);
   }
@@ -50,14 +53,14 @@ export function orderbookSnapshotMsg(market: Market, book: OrderBook, useYesPric
 export function orderbookDeltaMsg(args: {
   market: Market;
   side: BookSide;
-  price: number;
-  delta: number;
+  price: Micros;
+  delta: Centis;
   tsMs: number;
   useYesPrice: boolean;
   owner: Order | null;
 }): string {
   const { market, side, price, delta, tsMs, owner } = args;
-  const shown = side === 'bid' || args.useYesPrice ? price : ONE_DOLLAR - price;
+  const shown = side === 'bid' || args.useYesPrice ? price : subtract(ONE_DOLLAR, price);
   let msg = `{"market_ticker":"${market.ticker}","market_id":"${market.marketId}","price_dollars":"${price4(shown)}","delta_fp":"${count2(delta)}","side":"${side === 'bid' ? 'yes' : 'no'}"`;
   if (owner) msg += `,"client_order_id":${JSON.stringify(owner.clientOrderId)},"subaccount":0`;
   msg += `,"ts":"${rfc3339(tsMs)}","ts_ms":${tsMs}}`;
@@ -90,7 +93,7 @@ export function tradeMsg(t: Trade): string {
     trade_id: t.tradeId,
     market_ticker: t.ticker,
     yes_price_dollars: price4(t.yesPrice),
-    no_price_dollars: price4(ONE_DOLLAR - t.yesPrice),
+    no_price_dollars: price4(subtract(ONE_DOLLAR, t.yesPrice)),
     count_fp: count2(t.count),
     taker_side: outcome,
     taker_outcome_side: outcome,
@@ -181,7 +184,7 @@ export function marketLifecycleMsg(m: Market, eventType: LifecycleEventType, tsM
     case 'determined':
       msg.result = m.result;
       msg.determination_ts = unixSeconds(m.determinationMs ?? tsMs);
-      msg.settlement_value = price4(m.settlementValue ?? 0);
+      msg.settlement_value = price4(m.settlementValue ?? micros(0));
       break;
     case 'settled':
       msg.settled_ts = unixSeconds(m.settledMs ?? tsMs);

@@ -1,5 +1,6 @@
 /** Public market data: markets, order books, trades, events and series. No signature needed. */
-import type { Market } from '../../engine/types.js';
+import { add } from '@kalshi-desk/kalshi/protocol';
+import type { Centis, Market } from '../../engine/types.js';
 import { bareValidation, NOT_FOUND } from '../errors.js';
 import { pageByIndex, pageNewestFirst, parseLimit, parseSecondsParam, statusFilter } from '../rest-params.js';
 import { eventJson, marketJson, orderbookJson, seriesJson, tradeJson } from '../wire.js';
@@ -92,10 +93,9 @@ export const getEvent: Handler = (ctx, req, [eventTicker = '']) => {
   });
 };
 
-function seriesVolume(ctx: RestContext, seriesTicker: string): number {
-  let volume = 0;
-  for (const m of ctx.engine.listMarkets()) if (m.seriesTicker === seriesTicker) volume += m.volume;
-  return volume;
+function seriesVolume(ctx: RestContext, seriesTicker: string): Centis {
+  const markets = ctx.engine.listMarkets().filter((m) => m.seriesTicker === seriesTicker);
+  return add(...markets.map((m) => m.volume));
 }
 
 export const getSeriesList: Handler = (ctx, req) => {
