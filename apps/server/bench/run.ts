@@ -17,7 +17,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatDollars } from '@kalshi-desk/kalshi/protocol';
+import { centis, formatDollars, micros } from '@kalshi-desk/kalshi/protocol';
 import { ManualClock, startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
 import {
   wallNow,
@@ -171,8 +171,8 @@ class Driver {
       const result = this.sim.engine.placeOrder(this.driverId, {
         ticker: market.ticker,
         side: 'bid',
-        price: market.bid + TICK,
-        count: 100,
+        price: micros(market.bid + TICK),
+        count: centis(100),
         timeInForce: 'good_till_canceled',
         selfTradePrevention: 'taker_at_cross',
       });

@@ -9,9 +9,24 @@ import {
   sideSchema,
 } from './common.js';
 
+/**
+ * A PEM of the largest key accepted (RSA 4096, about 3,300 characters) with room for the
+ * whitespace, CRLFs and escaped newlines pasting adds; anything longer cannot be a usable key.
+ */
+export const MAX_PRIVATE_KEY_PEM_LENGTH = 8_192;
+
 export const authenticateRequestSchema = z.object({
-  key_id: z.string().trim().min(1, 'key_id is required').max(200),
-  private_key: z.string().min(1, 'private_key is required').max(20_000),
+  // Kalshi key ids are UUIDs; the id is sent in an HTTP header, so only visible ASCII fits.
+  key_id: z
+    .string()
+    .trim()
+    .min(1, 'key_id is required')
+    .max(128, 'key_id is at most 128 characters')
+    .regex(/^[\x21-\x7E]+$/, 'key_id must be visible ASCII characters (no spaces or control characters)'),
+  private_key: z
+    .string()
+    .min(1, 'private_key is required')
+    .max(MAX_PRIVATE_KEY_PEM_LENGTH, 'private_key is too long for an RSA key of at most 4096 bits'),
 });
 export type AuthenticateRequest = z.infer<typeof authenticateRequestSchema>;
 
@@ -113,6 +128,13 @@ export type PositionsResponse = z.infer<typeof positionsResponseSchema>;
 
 export const logoutResponseSchema = z.object({ status: z.literal('logged_out') });
 
+/** DELETE /account/sessions ("log out everywhere"): how many sessions of the user it ended. */
+export const logoutEverywhereResponseSchema = z.object({
+  status: z.literal('logged_out'),
+  sessions_ended: z.number().int().nonnegative(),
+});
+export type LogoutEverywhereResponse = z.infer<typeof logoutEverywhereResponseSchema>;
+
 export const fillSchema = z.object({
   fill_id: z.string(),
   order_id: z.string(),
@@ -176,10 +198,22 @@ export const settlementSchema = z.object({
 });
 export type Settlement = z.infer<typeof settlementSchema>;
 
+/**
+ * History paging. `cursor` is the opaque token the previous page returned and `ticker` a market
+ * ticker; both are passed on to the exchange, so they are bounded here (an unbounded one made
+ * the exchange refuse the request line, which surfaced as a 502).
+ */
 export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().optional(),
-  ticker: z.string().optional(),
+  cursor: z
+    .string()
+    .max(1000, 'cursor is at most 1000 characters')
+    .regex(/^[\x21-\x7E]*$/, 'cursor must be visible ASCII characters')
+    .optional(),
+  ticker: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,100}$/, 'not a market ticker')
+    .optional(),
 });
 export const fillsResponseSchema = z.object({ fills: z.array(fillSchema), cursor: z.string().nullable() });
 export const ordersResponseSchema = z.object({ orders: z.array(orderSchema), cursor: z.string().nullable() });
@@ -197,3 +231,28 @@ export const equityPointSchema = z.object({
 });
 export type EquityPoint = z.infer<typeof equityPointSchema>;
 export const equityCurveResponseSchema = z.object({ points: z.array(equityPointSchema) });
+
+/** The equity curve accepts instants from 2000 up to (not including) 2100. */
+export const EQUITY_EARLIEST = '2000-01-01T00:00:00Z';
+export const EQUITY_LATEST = '2100-01-01T00:00:00Z';
+/** At most this long a window per request (a year, leap day included). */
+export const EQUITY_MAX_RANGE_DAYS = 366;
+
+const equityInstantSchema = isoTimeSchema.refine(
+  (text) => {
+    const at = Date.parse(text);
+    return at >= Date.parse(EQUITY_EARLIEST) && at < Date.parse(EQUITY_LATEST);
+  },
+  { message: `must be a time from ${EQUITY_EARLIEST} up to ${EQUITY_LATEST}` },
+);
+
+/**
+ * GET /account/equity. Each bound is an RFC 3339 time with an offset; `from` defaults to a day
+ * before `to`, `to` to now. The server also refuses `from` after `to` and a window longer than
+ * EQUITY_MAX_RANGE_DAYS (checked once both bounds are known).
+ */
+export const equityQuerySchema = z.object({
+  from: equityInstantSchema.optional(),
+  to: equityInstantSchema.optional(),
+});
+export type EquityQuery = z.infer<typeof equityQuerySchema>;

@@ -25,8 +25,10 @@ export const errorCodes = [
   'session_expired',
   'not_found',
   'rate_limited',
+  'forbidden_origin',
   'exchange_unreachable',
   'exchange_error',
+  'database_unavailable',
   'not_available',
   'internal_error',
 ] as const;
@@ -42,6 +44,9 @@ export type Side = z.infer<typeof sideSchema>;
  * State of the server's upstream exchange session, as data. `live`: WS connected and in sync.
  * `connecting`/`resyncing`/`reconnecting`: not yet (or no longer) in sync; positions are served
  * from the last known state and flagged stale. `closed`: no session (logged out).
+ * `credentials_rejected`: terminal — the exchange refused the stored API key (revoked or
+ * replaced); nothing is retried, the last known state is served stale until the trader
+ * connects a key again.
  */
 export const connectionStateSchema = z.enum([
   'connecting',
@@ -50,5 +55,6 @@ export const connectionStateSchema = z.enum([
   'reconnecting',
   'stale',
   'closed',
+  'credentials_rejected',
 ]);
 export type ConnectionState = z.infer<typeof connectionStateSchema>;

@@ -5,7 +5,10 @@ export type KalshiEnv = z.infer<typeof kalshiEnvSchema>;
 
 export const healthResponseSchema = z.object({
   status: z.enum(['ok', 'degraded']),
-  database: z.enum(['ok', 'error']),
+  /** `down`: the check failed or got no answer within its own short deadline (then 503). */
+  database: z.enum(['ok', 'down']),
+  /** The check's round trip, or how long it waited before calling the database down. */
+  database_latency_ms: z.number().nonnegative(),
   uptime_seconds: z.number().nonnegative(),
 });
 

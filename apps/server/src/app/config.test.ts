@@ -100,6 +100,85 @@ describe('loadConfig', () => {
     ).toThrow(/KALSHI_API_URL/);
   });
 
+  it('treats a real exchange or a non-loopback HOST as production, whatever NODE_ENV says', () => {
+    const base = { ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET };
+    for (const env of [
+      { KALSHI_ENV: 'demo' },
+      { KALSHI_ENV: 'production' },
+      { KALSHI_API_URL: 'http://127.0.0.1:9100/trade-api/v2' },
+      { HOST: '0.0.0.0' },
+      { HOST: '::' },
+      { HOST: '192.168.1.20' },
+      { HOST: 'desk.internal' },
+      { NODE_ENV: 'production' },
+    ]) {
+      expect(loadConfig({ ...base, ...env }).isProduction, JSON.stringify(env)).toBe(true);
+    }
+    for (const env of [
+      {},
+      { HOST: '127.0.0.1' },
+      { HOST: 'localhost' },
+      { HOST: '::1' },
+      { HOST: '127.0.0.2' },
+    ]) {
+      expect(loadConfig({ ...base, ...env }).isProduction, JSON.stringify(env)).toBe(false);
+    }
+  });
+
+  it('a deployment that counts as production needs its secrets; npm start on loopback does not', () => {
+    for (const env of [
+      { KALSHI_ENV: 'demo' },
+      { HOST: '0.0.0.0' },
+      { KALSHI_API_URL: 'https://x.example/trade-api/v2' },
+    ]) {
+      expect(() => loadConfig({ DATA_DIR: tempDir(), ...env }), JSON.stringify(env)).toThrow(
+        /refuses to start without ENCRYPTION_SECRET_KEY and SESSION_SECRET/,
+      );
+    }
+    expect(() => loadConfig({ DATA_DIR: tempDir(), HOST: '0.0.0.0' })).toThrow(/HOST=0\.0\.0\.0/);
+    const local = loadConfig({ DATA_DIR: tempDir() });
+    expect(local.isProduction).toBe(false);
+    expect(local.notices.join('\n')).toMatch(/generated ENCRYPTION_SECRET_KEY/);
+  });
+
+  it('TRUST_PROXY is off by default and takes a hop count or a list of addresses and CIDRs', () => {
+    const base = { ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET };
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(
+      loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1 ,::1, fd00::/8, loopback' }).trustProxy,
+    ).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
+    // Trusting every hop would let any client choose its own address (and rate-limit bucket).
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
+    for (const bad of ['0.0.0.0/33', 'proxy.example', '10.0.0.0/8,,', '-1']) {
+      expect(() => loadConfig({ ...base, TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY/);
+    }
+  });
+
+  it('reads the rate budgets, stream caps and session lifetime, with safe defaults', () => {
+    const base = { ENCRYPTION_SECRET_KEY: KEY, SESSION_SECRET: SECRET };
+    const defaults = loadConfig(base);
+    expect(defaults.rateLimit).toEqual({ readsPerMinute: 600, writesPerMinute: 60 });
+    expect(defaults.streams).toEqual({ perSession: 8, perUser: 32 });
+    expect(defaults.sessionMaxAgeMs).toBe(30 * 24 * 3_600_000);
+    const tuned = loadConfig({
+      ...base,
+      RATE_LIMIT_READS_PER_MINUTE: '1200',
+      RATE_LIMIT_WRITES_PER_MINUTE: '30',
+      SSE_MAX_STREAMS_PER_SESSION: '4',
+      SSE_MAX_STREAMS_PER_USER: '10',
+      SESSION_MAX_AGE_DAYS: '7',
+    });
+    expect(tuned.rateLimit).toEqual({ readsPerMinute: 1200, writesPerMinute: 30 });
+    expect(tuned.streams).toEqual({ perSession: 4, perUser: 10 });
+    expect(tuned.sessionMaxAgeMs).toBe(7 * 24 * 3_600_000);
+    expect(() => loadConfig({ ...base, SSE_MAX_STREAMS_PER_SESSION: '0' })).toThrow(
+      /SSE_MAX_STREAMS_PER_SESSION/,
+    );
+    expect(() => loadConfig({ ...base, SESSION_MAX_AGE_DAYS: '0' })).toThrow(/SESSION_MAX_AGE_DAYS/);
+  });
+
   it('never overwrites a secrets file it did not write', () => {
     const dataDir = tempDir();
     writeFileSync(

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import type { KalshiEnv } from '@kalshi-desk/contracts';
@@ -15,8 +16,19 @@ export type ExchangeTarget =
   | { kind: 'embedded-simulator' }
   | { kind: 'remote'; env: Exclude<KalshiEnv, 'simulator'>; restBaseUrl: string; wsUrl: string };
 
+/**
+ * Which proxies may name the client in X-Forwarded-For (Fastify's `trustProxy`): none, the
+ * nearest N hops, or the listed addresses and CIDR ranges (proxy-addr's names `loopback`,
+ * `linklocal` and `uniquelocal` included).
+ */
+export type TrustProxy = false | number | string[];
+
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
+  /**
+   * Production rules apply (Secure cookies, HSTS, secrets required): NODE_ENV=production, or
+   * anything beyond `npm start`'s local setup — a real exchange, or a HOST other than loopback.
+   */
   isProduction: boolean;
   host: string;
   port: number;
@@ -29,6 +41,13 @@ export interface Config {
   sessionSecret: Uint8Array;
   /** Browser origins allowed by CORS; empty = CORS closed (same-origin only). */
   corsOrigins: string[];
+  trustProxy: TrustProxy;
+  /** The global per-client rate limit: requests per minute, reads (GET, HEAD) and the rest. */
+  rateLimit: { readsPerMinute: number; writesPerMinute: number };
+  /** Open SSE streams allowed per session and per user; past them a stream is refused (429). */
+  streams: { perSession: number; perUser: number };
+  /** Absolute session lifetime from login: renewals never go past it. */
+  sessionMaxAgeMs: number;
   /** Built web app served at `/` when it exists. */
   webDistDir: string;
   /** Things worth telling the operator at start-up (never a secret). */
@@ -55,6 +74,8 @@ const SECRETS_FILE = 'secrets.json';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+const positiveInt = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(fallback));
 
 const envSchema = z.object({
   NODE_ENV: z.preprocess(
@@ -79,6 +100,12 @@ const envSchema = z.object({
   ENCRYPTION_OLD_KEYS: optionalString,
   SESSION_SECRET: optionalString,
   CORS_ORIGINS: optionalString,
+  TRUST_PROXY: optionalString,
+  RATE_LIMIT_READS_PER_MINUTE: positiveInt(600),
+  RATE_LIMIT_WRITES_PER_MINUTE: positiveInt(60),
+  SSE_MAX_STREAMS_PER_SESSION: positiveInt(8),
+  SSE_MAX_STREAMS_PER_USER: positiveInt(32),
+  SESSION_MAX_AGE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(365).default(30)),
   WEB_DIST_DIR: optionalString,
   SIMULATOR_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(0)),
   SIMULATOR_CONTROL: z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
@@ -101,7 +128,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
-  const isProduction = e.NODE_ENV === 'production';
+  const exchange = resolveExchange(e);
+  const productionReasons = [
+    e.NODE_ENV === 'production' ? 'NODE_ENV=production' : null,
+    exchange.kind === 'remote' ? `a real exchange (${exchange.restBaseUrl})` : null,
+    isLoopbackHost(e.HOST) ? null : `HOST=${e.HOST}`,
+  ].filter((x) => x !== null);
+  const isProduction = productionReasons.length > 0;
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   // A relative DATA_DIR means relative to where `npm start` was typed (the repository root in
   // the README), not to apps/server where npm runs the workspace script.
   const dataDir = path.resolve(e.INIT_CWD ?? process.cwd(), e.DATA_DIR);
@@ -116,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         sessionSecret === undefined ? 'SESSION_SECRET' : null,
       ].filter((x) => x !== null);
       throw new ConfigError(
-        `NODE_ENV=production refuses to start without ${missing.join(' and ')}. ` +
+        `A production deployment (${productionReasons.join(', ')}) refuses to start without ${missing.join(' and ')}. ` +
           "Generate each with: node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"",
       );
     }
@@ -137,13 +171,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('SESSION_SECRET must be at least 32 characters');
   }
 
+  if (isProduction && e.NODE_ENV !== 'production') {
+    notices.push(
+      `production rules apply (${productionReasons.join(', ')}): Secure cookies, HSTS, secrets required`,
+    );
+  }
+
   return {
     nodeEnv: e.NODE_ENV,
     isProduction,
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
-    exchange: resolveExchange(e),
+    exchange,
     databaseUrl: e.DATABASE_URL ?? null,
     dataDir,
     encryption: { current, keys },
@@ -152,6 +192,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== ''),
+    trustProxy,
+    rateLimit: {
+      readsPerMinute: e.RATE_LIMIT_READS_PER_MINUTE,
+      writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
+    },
+    streams: { perSession: e.SSE_MAX_STREAMS_PER_SESSION, perUser: e.SSE_MAX_STREAMS_PER_USER },
+    sessionMaxAgeMs: e.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
     webDistDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '../../../web/dist')),
     simulator: {
       port: e.SIMULATOR_PORT,
@@ -169,6 +216,60 @@ function resolveExchange(e: z.infer<typeof envSchema>): ExchangeTarget {
   }
   if (e.KALSHI_ENV === 'simulator') return { kind: 'embedded-simulator' };
   return { kind: 'remote', env: e.KALSHI_ENV, ...KALSHI_URLS[e.KALSHI_ENV] };
+}
+
+/**
+ * Only a loopback HOST keeps the server unreachable from other machines; `0.0.0.0`, `::`, a
+ * LAN address or a name other than localhost may expose it, so production rules apply.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./.test(bare);
+  return false;
+}
+
+const PROXY_ADDR_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: off (unset, `false`, `0`), a hop count, or a comma-separated list of addresses
+ * and CIDR ranges. `true` (trust every hop) is refused: any client could then pick the address
+ * the rate limit keys on by sending its own X-Forwarded-For.
+ */
+export function parseTrustProxy(text: string | undefined): TrustProxy {
+  if (text === undefined || /^(false|off|no|0)$/i.test(text)) return false;
+  if (/^(true|on|yes|all)$/i.test(text)) {
+    throw new ConfigError(
+      'TRUST_PROXY=true would let any client choose its own address; set the number of proxies in front of the server (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
+    );
+  }
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops > 32) throw new ConfigError('TRUST_PROXY: a hop count is at most 32');
+    return hops;
+  }
+  const entries = text.split(',').map((part) => part.trim());
+  for (const entry of entries) {
+    if (!isTrustedProxyEntry(entry)) {
+      throw new ConfigError(
+        `TRUST_PROXY: "${entry}" is not a hop count, an IP address, a CIDR range or one of loopback, linklocal, uniquelocal`,
+      );
+    }
+  }
+  return entries;
+}
+
+function isTrustedProxyEntry(entry: string): boolean {
+  if (PROXY_ADDR_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** https://host/trade-api/v2 -> wss://host/trade-api/ws/v2 (Kalshi's layout). */

@@ -7,7 +7,7 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -31,15 +31,18 @@ import { MarketStreams } from '../modules/markets/markets.stream.js';
 import { MarketsUsecases } from '../modules/markets/markets.usecases.js';
 import { positionsRoutes } from '../modules/positions/positions.routes.js';
 import { PositionsRepository } from '../modules/positions/positions.repository.js';
+import { csrfGuard } from '../modules/sessions/sessions.csrf.js';
+import { SessionHousekeeping } from '../modules/sessions/sessions.housekeeping.js';
 import { SessionService } from '../modules/sessions/sessions.usecases.js';
 import { InProcessEventBus, type EventBus } from '../modules/stream/stream.bus.js';
+import { SseStreamLimits } from '../modules/stream/stream.limits.js';
 import { registerWebApp, systemRoutes } from '../modules/system/system.routes.js';
 import { nodeScheduler, type Clock, type Scheduler } from '../shared/clock.js';
 import type { Database } from '../shared/db/database.js';
 import type { ExchangeFactory } from '../shared/exchange.js';
 import { fastifyLoggerOption } from '../shared/logger.js';
-import type { Config } from './config.js';
-import { registerErrorHandler } from './error-handler.js';
+import type { Config, TrustProxy } from './config.js';
+import { errorHandlingOptions, registerErrorHandler } from './error-handler.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +51,10 @@ declare module 'fastify' {
     /** The live engine: one upstream session per connected account, and the SSE hub. */
     liveAccounts: LiveAccounts;
     marketStreams: MarketStreams;
+    /** Open SSE streams per session and per user, across both kinds. */
+    streamLimits: SseStreamLimits;
+    /** Hourly purge of old sessions; stops upstream sessions no live session uses. */
+    sessionHousekeeping: SessionHousekeeping;
   }
 }
 
@@ -60,7 +67,10 @@ export interface LiveEngineOptions {
   connect?: ExchangeConnector;
   /** Default: the server's clock. */
   clock?: Clock;
-  /** The engine's timers and the SSE streams' heartbeat and expiry timers. Default: Node's. */
+  /**
+   * The engine's timers, the SSE streams' heartbeat and expiry timers and the sessions'
+   * housekeeping. Default: Node's.
+   */
   scheduler?: Scheduler;
   /** Default: in process. A Redis adapter goes here (docs/design.md §8). */
   bus?: EventBus;
@@ -80,12 +90,28 @@ export interface ServerDeps {
   authRateLimitPerMinute?: number;
 }
 
+/**
+ * Fastify reads a bare number as "trust nothing" (a hop count cannot tell a proxy from a
+ * client that connects directly); TRUST_PROXY's hop count means the operator vouches that
+ * only the proxies reach the server, so it becomes proxy-addr's hop rule: the first N hops
+ * from the socket are trusted.
+ */
+function trustProxyOption(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
+}
+
 export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     logger: fastifyLoggerOption(config.logLevel, deps.logStream),
-    trustProxy: false,
+    // Off unless TRUST_PROXY names the proxies: request.ip (the rate limit's key) is otherwise
+    // the socket's address, and a client could not choose its own by sending X-Forwarded-For.
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,
+    ...errorHandlingOptions,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -95,6 +121,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     db: deps.database.db,
     secret: config.sessionSecret,
     clock: deps.clock,
+    maxAgeMs: config.sessionMaxAgeMs,
   });
   const credentials = new CredentialsRepository(
     deps.database.db,
@@ -145,10 +172,21 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     live,
     logger: app.log,
   });
+  const streamLimits = new SseStreamLimits(config.streams);
+  const housekeeping = new SessionHousekeeping({
+    sessions,
+    scheduler,
+    logger: app.log,
+    runningAccounts: () => liveAccounts.runningAccounts(),
+    // Stops the market relay's connection of the user too, as logout does.
+    stopAccount: (userId) => live.stopSession(userId),
+  });
   app.decorate('sessions', sessions);
+  app.decorate('streamLimits', streamLimits);
+  app.decorate('sessionHousekeeping', housekeeping);
   app.addHook('onReady', async () => {
-    const purged = await sessions.purgeExpired();
-    if (purged > 0) app.log.info({ purged }, 'forgot sessions that ended over a week ago');
+    await housekeeping.purge();
+    housekeeping.start();
   });
   app.decorate('sessionCookieSecure', config.isProduction);
   app.decorate('exchange', deps.exchange);
@@ -182,8 +220,19 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     origin: config.corsOrigins.length === 0 ? false : config.corsOrigins,
     credentials: true,
   });
+  // Every state-changing request from another site is refused before any route runs.
+  app.addHook('onRequest', csrfGuard({ allowedOrigins: config.corsOrigins }));
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  // One budget per client for reads and one for everything else; the authenticate routes keep
+  // their own, smaller one. Behind a proxy the client is whom TRUST_PROXY lets it name.
+  const isRead = (method: string) => method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+  await app.register(rateLimit, {
+    global: true,
+    timeWindow: '1 minute',
+    max: (request) =>
+      isRead(request.method) ? config.rateLimit.readsPerMinute : config.rateLimit.writesPerMinute,
+    keyGenerator: (request) => `${isRead(request.method) ? 'read' : 'write'}:${normalizeIP(request.ip)}`,
+  });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -204,6 +253,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   // Open SSE responses would otherwise keep app.close() waiting.
   app.addHook('preClose', (done) => {
+    housekeeping.stop();
     liveAccounts.hub.closeAll();
     marketStreams.closeAll();
     done();
@@ -222,12 +272,14 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     prefix: '/api/v1/account',
     account,
     authRateLimitPerMinute: deps.authRateLimitPerMinute ?? 10,
+    live,
   });
   await app.register(positionsRoutes, {
     prefix: '/api/v1/account',
     live: liveAccounts,
     clock: deps.clock,
     scheduler,
+    streamLimits,
   });
   await app.register(marketsRoutes, {
     prefix: '/api/v1',
@@ -236,6 +288,7 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     account,
     clock: deps.clock,
     scheduler,
+    streamLimits,
   });
   await registerWebApp(app, config.webDistDir);
 

@@ -4,7 +4,7 @@
  * index.ts adds the process concerns (env, signals, the printed URL); tests call this directly.
  */
 import { startSimulator, type RunningSimulator, type ScenarioName } from '@kalshi-desk/simulator';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { migrate, openDatabase, type Database } from '../shared/db/database.js';
@@ -82,15 +82,63 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       exchange,
       simulator: running,
-      close: async () => {
-        await app.close();
-        await running?.close();
-        await database.close();
-      },
+      close: () =>
+        closeWithin(SHUTDOWN_BUDGET_MS, app.log, [
+          // Waits for requests in flight and stops every account session (their last writes);
+          // the pool's timeouts bound both even when the database does not answer.
+          { name: 'server', maxMs: SHUTDOWN_BUDGET_MS - DATABASE_CLOSE_MS, close: () => app.close() },
+          { name: 'simulator', maxMs: DATABASE_CLOSE_MS, close: async () => running?.close() },
+          { name: 'database', maxMs: DATABASE_CLOSE_MS, close: () => database.close() },
+        ]),
     };
   } catch (error) {
     await simulator?.close();
     await database.close();
     throw error;
+  }
+}
+
+/**
+ * Shutdown ends well inside index.ts's 10 s hard stop even when the database does not answer:
+ * every step gets a deadline, and a step past it is logged and left behind (the process is
+ * exiting; its sockets close with it).
+ */
+const SHUTDOWN_BUDGET_MS = 8_000;
+/** What the last steps keep of the budget: pool.end() waits for connection attempts in flight. */
+const DATABASE_CLOSE_MS = 2_000;
+
+interface ShutdownStep {
+  name: string;
+  maxMs: number;
+  close: () => Promise<unknown>;
+}
+
+async function closeWithin(
+  budgetMs: number,
+  log: FastifyBaseLogger,
+  steps: readonly ShutdownStep[],
+): Promise<void> {
+  const startedAt = performance.now();
+  for (const step of steps) {
+    const leftMs = Math.max(0, budgetMs - (performance.now() - startedAt));
+    const waitMs = Math.min(step.maxMs, leftMs);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), waitMs);
+    });
+    const closing = step.close().then(
+      () => 'closed' as const,
+      (error: unknown) => {
+        log.warn(
+          { step: step.name, err: error instanceof Error ? error.message : String(error) },
+          'shutdown step failed',
+        );
+        return 'closed' as const;
+      },
+    );
+    const outcome = await Promise.race([closing, deadline]);
+    clearTimeout(timer);
+    if (outcome === 'late')
+      log.warn({ step: step.name, waitedMs: waitMs }, 'shutdown step did not finish in time; going on');
   }
 }

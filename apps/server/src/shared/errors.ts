@@ -27,6 +27,19 @@ export function isAppError(error: unknown): error is AppError {
 }
 
 /**
+ * The request itself is wrong: a value out of range, or fields that contradict each other.
+ * Schema validation answers most of these; this is for checks a schema cannot make alone.
+ */
+export function badRequest(message: string): AppError {
+  return appError('bad_request', 400, message);
+}
+
+/** The submitted private key cannot be used. The message must never quote the key. */
+export function invalidPrivateKey(message: string, cause?: unknown): AppError {
+  return appError('invalid_private_key', 400, message, cause);
+}
+
+/**
  * The request has no session (no token at all). Route code that needs a session throws this
  * when `request.session` is missing, and the session guard throws it first.
  */
@@ -44,4 +57,17 @@ export function accountNotConnected(
   cause?: unknown,
 ): AppError {
   return appError('not_authenticated', 401, message, cause);
+}
+
+/**
+ * The database does not answer (down, unreachable, or slower than our timeouts). A 503 the
+ * client may retry; never a 401, which would tell the browser its session is gone.
+ */
+export function databaseUnavailable(cause?: unknown): AppError {
+  return appError(
+    'database_unavailable',
+    503,
+    'The server cannot reach its database right now; try again shortly.',
+    cause,
+  );
 }

@@ -6,6 +6,7 @@ import { Dialog } from '../components/ui/dialog';
 import { Skeleton } from '../components/ui/skeleton';
 import { environmentLabel } from '../features/auth/components/auth-error-message';
 import { LogoutButton } from '../features/auth/components/logout-button';
+import { ReconnectKeyNotice } from '../features/auth/components/reconnect-key-notice';
 import type { Holdings } from '../features/markets/api/holdings';
 import { EventView } from '../features/markets/components/event-view';
 import { MarketsBrowser, MARKET_SEARCH_INPUT_ID } from '../features/markets/components/markets-browser';
@@ -105,6 +106,8 @@ export function AppShell({
   const [isHelpOpen, setHelpOpen] = useState(false);
   const [isPanelOpen, setPanelOpen] = useState(false);
   const { refresh } = usePositionSSE({ isEnabled: true, onUnauthorized: onSignedOut });
+  // Terminal until a key is connected again: the server no longer watches the account.
+  const isKeyRejected = usePositionsStore((state) => state.upstream?.status === 'credentials_rejected');
   const selectedTicker = route.name === 'position' ? route.ticker : undefined;
 
   useKeyboardShortcuts({
@@ -184,6 +187,7 @@ export function AppShell({
           <LogoutButton onLoggedOut={onSignedOut} />
         </div>
       </header>
+      {isKeyRejected ? <ReconnectKeyNotice onSignedOut={onSignedOut} /> : null}
       <PortfolioSummaryBar
         onRefresh={refresh}
         leading={

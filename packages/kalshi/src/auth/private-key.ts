@@ -1,5 +1,17 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 
+/**
+ * The RSA key sizes accepted. Kalshi issues 2048-bit keys. Signing cost grows with the cube of
+ * the size (a 16,384-bit key takes over a second of CPU per signature on the main thread), so
+ * a submitted key is refused by its size before anything is signed with it.
+ */
+export const MIN_RSA_KEY_BITS = 2048;
+export const MAX_RSA_KEY_BITS = 4096;
+
+/** Kalshi signs with RSA-PSS over SHA-256, MGF1(SHA-256), and a 32-byte salt. */
+const PSS_HASH = 'sha256';
+const PSS_SALT_BYTES = 32;
+
 /** A private key could not be used. The message never contains key material. */
 export class KalshiKeyError extends Error {
   override readonly name = 'KalshiKeyError';
@@ -16,7 +28,9 @@ export function loadPrivateKey(pem: string): KeyObject {
   }
   if (!pem.includes('-----BEGIN')) {
     throw new KalshiKeyError(
-      'Kalshi private key is not PEM: expected "-----BEGIN RSA PRIVATE KEY-----" or "-----BEGIN PRIVATE KEY-----"',
+      // Names the PEM headers without their closing dashes: a full "PRIVATE KEY-----" in an
+      // answer or a log line is what the key-leak checks look for.
+      'Kalshi private key is not PEM: expected a block that begins "-----BEGIN RSA PRIVATE KEY" or "-----BEGIN PRIVATE KEY"',
     );
   }
   if (pem.includes('ENCRYPTED')) {
@@ -41,6 +55,24 @@ export function loadPrivateKey(pem: string): KeyObject {
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') {
     throw new KalshiKeyError(
       `Kalshi private key has type ${key.asymmetricKeyType ?? 'unknown'}: Kalshi requires an RSA key`,
+    );
+  }
+  const details = key.asymmetricKeyDetails ?? {};
+  const bits = details.modulusLength;
+  if (bits === undefined || bits < MIN_RSA_KEY_BITS || bits > MAX_RSA_KEY_BITS) {
+    throw new KalshiKeyError(
+      `Kalshi private key is ${bits === undefined ? 'of unknown size' : `${bits} bits`}: ` +
+        `expected an RSA key of ${MIN_RSA_KEY_BITS} to ${MAX_RSA_KEY_BITS} bits`,
+    );
+  }
+  // An RSA-PSS key may carry parameters of its own; OpenSSL then refuses to sign with others.
+  const isPssCompatible =
+    (details.hashAlgorithm === undefined || details.hashAlgorithm === PSS_HASH) &&
+    (details.mgf1HashAlgorithm === undefined || details.mgf1HashAlgorithm === PSS_HASH) &&
+    (details.saltLength === undefined || details.saltLength <= PSS_SALT_BYTES);
+  if (!isPssCompatible) {
+    throw new KalshiKeyError(
+      'Kalshi private key is an RSA-PSS key restricted to other parameters: Kalshi signs with SHA-256 and a 32-byte salt',
     );
   }
   return key;

@@ -6,6 +6,14 @@ export interface KalshiCredentials {
   privateKeyPem: string;
 }
 
+/** Kalshi key ids are UUIDs; the id travels in an HTTP header, so only visible ASCII fits. */
+export const MAX_KEY_ID_LENGTH = 128;
+const KEY_ID_PATTERN = /^[\x21-\x7E]+$/;
+
+export function isValidKeyId(keyId: string): boolean {
+  return keyId.length <= MAX_KEY_ID_LENGTH && KEY_ID_PATTERN.test(keyId);
+}
+
 export interface SignRequest {
   method: string;
   /** URL path (a full URL or a path with a query is accepted; the query is not signed). */
@@ -48,6 +56,11 @@ export function createSigner(credentials: KalshiCredentials): KalshiSigner {
   const { keyId } = credentials;
   if (typeof keyId !== 'string' || keyId.trim() === '') {
     throw new KalshiKeyError('Kalshi key id is empty');
+  }
+  if (!isValidKeyId(keyId)) {
+    throw new KalshiKeyError(
+      `Kalshi key id must be 1 to ${MAX_KEY_ID_LENGTH} visible ASCII characters (no spaces or control characters)`,
+    );
   }
   const key: KeyObject = loadPrivateKey(credentials.privateKeyPem);
 

@@ -61,3 +61,17 @@ export class KalshiPaginationError extends KalshiError {
 export class KalshiInvalidRequestError extends KalshiError {
   override readonly name: string = 'KalshiInvalidRequestError';
 }
+
+/**
+ * What an authentication refusal says (docs/kalshi-protocol.md §2.4): `clock` when Kalshi
+ * rejected the request's timestamp (`header_timestamp_expired`: the signer's clock is off, the
+ * key may be fine), `credentials` for any other 401/403 (unknown or revoked key, wrong
+ * signature, missing headers), null when the status is not an authentication refusal. Used for
+ * REST answers (KalshiApiError) and refused WebSocket upgrades alike.
+ */
+export type AuthRefusal = 'credentials' | 'clock';
+
+export function authRefusalOf(refusal: { status: number; code: string | undefined }): AuthRefusal | null {
+  if (refusal.status !== 401 && refusal.status !== 403) return null;
+  return refusal.code === 'header_timestamp_expired' ? 'clock' : 'credentials';
+}

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import { createSigner, signingPath, type KalshiCredentials, type KalshiSigner } from '../auth/signer.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import { describeErrorBody } from '../protocol/errors.js';
 import {
   isKnownInboundType,
   wsInboundMessageSchema,
@@ -15,6 +17,15 @@ import { TypedEvents } from './typed-events.js';
 
 export const KALSHI_PRODUCTION_WS_URL = 'wss://external-api-ws.kalshi.com/trade-api/ws/v2';
 export const KALSHI_DEMO_WS_URL = 'wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2';
+
+/** Kalshi pings every connection this often (docs/kalshi-protocol.md §6). */
+export const KALSHI_HEARTBEAT_MS = 10_000;
+/**
+ * Default liveness window: two missed heartbeats, plus 2 s for a late one. Shorter would
+ * reconnect healthy sockets whose ping arrives a moment late; longer (it was 30 s) kept a dead
+ * connection looking live for a third heartbeat.
+ */
+export const DEFAULT_LIVENESS_TIMEOUT_MS = 2 * KALSHI_HEARTBEAT_MS + 2_000;
 
 /** Connection state as data. `resyncing` = connected, but some subscribed data is known stale. */
 export type WsState = 'connecting' | 'live' | 'resyncing' | 'backoff' | 'closed';
@@ -42,6 +53,12 @@ export interface KalshiWsEvents {
   message: WsDataMessage;
   stale: { subscription: WsSubscriptionSnapshot; reason: StaleReason };
   resynced: { subscription: WsSubscriptionSnapshot };
+  /**
+   * Anything received from the exchange on the current socket: a frame, a ping or a pong.
+   * Consumers that report freshness use it as "the exchange was heard from".
+   */
+  activity: { kind: 'frame' | 'ping' | 'pong' };
+  /** `error` with context `upgrade` carries a KalshiWsUpgradeError when the upgrade was refused. */
   error: { error: Error; context: string };
 }
 
@@ -67,7 +84,7 @@ export interface KalshiWsClientOptions {
    * Default Date.now.
    */
   wallClock?: () => number;
-  /** No data and no ping for this long means the socket is dead. Default 30000. */
+  /** No data and no ping for this long means the socket is dead. Default 22000 (DEFAULT_LIVENESS_TIMEOUT_MS). */
   livenessTimeoutMs?: number;
   backoff?: WsBackoffOptions;
   /** In [0, 1); jitter for reconnect delays. */
@@ -96,6 +113,24 @@ export class KalshiWsCommandError extends Error {
     super(message);
   }
 }
+
+/**
+ * The exchange refused the WebSocket upgrade with an HTTP status (e.g. 401 for a revoked key or
+ * an expired signature timestamp). `code` is Kalshi's error code from the body, when it had one.
+ * The client keeps retrying with backoff; whether to give up is the caller's decision.
+ */
+export class KalshiWsUpgradeError extends Error {
+  override readonly name = 'KalshiWsUpgradeError';
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+  ) {
+    super(`the exchange refused the WebSocket upgrade with HTTP ${status}${code ? ` ${code}` : ''}`);
+  }
+}
+
+/** Bytes of a refused upgrade's body read for its error code; the rest is discarded. */
+const MAX_REFUSAL_BODY_BYTES = 4_096;
 
 interface Entry {
   key: number;
@@ -162,13 +197,14 @@ export class KalshiWsClient {
   private readonly snapshotRequested = new Map<number, { again: boolean }>();
   private livenessTimer: TimerHandle | undefined;
   private reconnectTimer: TimerHandle | undefined;
+  private readonly refusedSockets = new WeakSet<WebSocket>();
 
   constructor(options: KalshiWsClientOptions) {
     this.url = options.url;
     this.signer = options.credentials ? createSigner(options.credentials) : undefined;
     this.clock = options.clock ?? systemClock;
     this.wallClock = options.wallClock ?? (() => systemClock.now());
-    this.livenessTimeoutMs = options.livenessTimeoutMs ?? 30_000;
+    this.livenessTimeoutMs = options.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS;
     this.backoff = {
       initialMs: options.backoff?.initialMs ?? 2_000,
       maxMs: options.backoff?.maxMs ?? 32_000,
@@ -225,6 +261,19 @@ export class KalshiWsClient {
         socket.terminate();
       }
     });
+  }
+
+  /**
+   * Drops the current socket and connects again after the usual backoff; subscriptions are
+   * restored on the new socket. For a consumer that has evidence the socket is not delivering
+   * (e.g. data the exchange lists over REST never arrived) although it looks alive.
+   */
+  reconnect(reason: string): void {
+    const socket = this.socket;
+    if (!this.isStarted || !socket) return;
+    this.reportError(new Error(reason), 'reconnect');
+    // terminate() emits 'close', which marks the subscriptions stale and schedules the reconnect.
+    socket.terminate();
   }
 
   /**
@@ -340,9 +389,17 @@ export class KalshiWsClient {
     socket.on('message', (data: RawData, isBinary: boolean) =>
       this.guard('message', () => this.onMessage(socket, data, isBinary)),
     );
-    socket.on('ping', () => this.guard('ping', () => this.onActivity(socket)));
-    socket.on('pong', () => this.guard('pong', () => this.onActivity(socket)));
-    socket.on('error', (error: Error) => this.guard('socket error', () => this.reportError(error, 'socket')));
+    socket.on('ping', () => this.guard('ping', () => this.onActivity(socket, 'ping')));
+    socket.on('pong', () => this.guard('pong', () => this.onActivity(socket, 'pong')));
+    socket.on('unexpected-response', (_request, response: IncomingMessage) =>
+      this.guard('upgrade', () => this.onRefused(socket, response)),
+    );
+    socket.on('error', (error: Error) =>
+      this.guard('socket error', () => {
+        // A refused upgrade was reported with its status; the abort's own error says less.
+        if (!this.refusedSockets.has(socket)) this.reportError(error, 'socket');
+      }),
+    );
     socket.on('close', () => this.guard('close', () => this.onClose(socket)));
   }
 
@@ -399,8 +456,47 @@ export class KalshiWsClient {
     }, delayMs);
   }
 
-  private onActivity(socket: WebSocket): void {
-    if (socket === this.socket) this.armLiveness();
+  private onActivity(socket: WebSocket, kind: 'ping' | 'pong'): void {
+    if (socket !== this.socket) return;
+    this.armLiveness();
+    this.events.emit('activity', { kind });
+  }
+
+  /**
+   * The upgrade was answered with something other than 101. The body (bounded) is read for
+   * Kalshi's error code, then the attempt is aborted; 'close' follows and schedules the retry.
+   */
+  private onRefused(socket: WebSocket, response: IncomingMessage): void {
+    const status = response.statusCode ?? 0;
+    this.refusedSockets.add(socket);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let isDone = false;
+    const finish = (): void => {
+      if (isDone) return;
+      isDone = true;
+      this.clock.clearTimeout(timer);
+      let code: string | undefined;
+      try {
+        const text = Buffer.concat(chunks).toString('utf8');
+        code = text === '' ? undefined : describeErrorBody(status, JSON.parse(text)).code;
+      } catch {
+        code = undefined;
+      }
+      response.destroy();
+      if (socket === this.socket) this.reportError(new KalshiWsUpgradeError(status, code), 'upgrade');
+      // Without a handshake to complete, terminate() aborts the request and emits 'close'.
+      socket.terminate();
+    };
+    // A peer that never finishes its answer must not hold the attempt open.
+    const timer = this.clock.setTimeout(finish, 1_000);
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REFUSAL_BODY_BYTES) chunks.push(chunk);
+      else finish();
+    });
+    response.on('end', finish);
+    response.on('error', finish);
   }
 
   private armLiveness(): void {
@@ -426,6 +522,7 @@ export class KalshiWsClient {
   private onMessage(socket: WebSocket, data: RawData, isBinary: boolean): void {
     if (socket !== this.socket) return;
     this.armLiveness();
+    this.events.emit('activity', { kind: 'frame' });
     if (isBinary) return;
     const text = Array.isArray(data)
       ? Buffer.concat(data).toString('utf8')

@@ -6,9 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { Fill, Order, Settlement } from '@kalshi-desk/contracts';
 import {
+  add,
   centsToMicros,
   parseCount,
   parseDollars,
+  subtract,
   type Fill as KalshiFill,
   type Order as KalshiOrder,
   type Settlement as KalshiSettlement,
@@ -87,14 +89,18 @@ export function toOrder(order: KalshiOrder): Order {
     initial_count: centisToContracts(parseCount(order.initial_count_fp)),
     fill_count: centisToContracts(parseCount(order.fill_count_fp)),
     remaining_count: centisToContracts(parseCount(order.remaining_count_fp)),
-    fees: microsToDollars(parseDollars(order.taker_fees_dollars) + parseDollars(order.maker_fees_dollars)),
+    fees: microsToDollars(
+      add(parseDollars(order.taker_fees_dollars), parseDollars(order.maker_fees_dollars)),
+    ),
     created_time: isoTime(order.created_time),
   };
 }
 
 export function toSettlement(settlement: KalshiSettlement): Settlement {
-  const cost =
-    parseDollars(settlement.yes_total_cost_dollars) + parseDollars(settlement.no_total_cost_dollars);
+  const cost = add(
+    parseDollars(settlement.yes_total_cost_dollars),
+    parseDollars(settlement.no_total_cost_dollars),
+  );
   // `revenue` is still integer cents on the wire (docs/kalshi-protocol.md §4.1).
   const revenue = centsToMicros(settlement.revenue);
   const fees = parseDollars(settlement.fee_cost);
@@ -107,7 +113,7 @@ export function toSettlement(settlement: KalshiSettlement): Settlement {
     cost: microsToDollars(cost),
     revenue: microsToDollars(revenue),
     fees: microsToDollars(fees),
-    realized_pnl: microsToDollars(revenue - cost - fees),
+    realized_pnl: microsToDollars(subtract(revenue, add(cost, fees))),
     settled_time: isoTime(settlement.settled_time) ?? new Date(0).toISOString(),
   };
 }

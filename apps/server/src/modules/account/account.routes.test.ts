@@ -2,7 +2,7 @@
  * The account routes end to end: Fastify in-process (app.inject), real PGlite through the
  * migrations, and the real simulator as the exchange.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Fill } from '@kalshi-desk/contracts';
@@ -11,6 +11,7 @@ import { getTestRsaKey } from '@kalshi-desk/kalshi/testing';
 import { startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { fabricatedRsaKeyPem, sha512OnlyPssKeyPem, smallRsaKeyPem } from '../../app/testing/rsa-keys.js';
 import {
   randomKeyId,
   sessionCookieFrom,
@@ -175,6 +176,128 @@ describe('POST /api/v1/account/authenticate', () => {
     });
     expect(res.statusCode).toBe(502);
     expect(res.json().error).toBe('exchange_error');
+  });
+});
+
+describe('POST /api/v1/account/authenticate refuses unusable input with a 400, before signing', () => {
+  /** Log lines written while `run` ran (raw JSON text). */
+  const logsDuring = async <T>(run: () => Promise<T>): Promise<{ result: T; lines: string[] }> => {
+    const start = server.logs.length;
+    const result = await run();
+    return { result, lines: server.logs.slice(start) };
+  };
+  const errorLines = (lines: string[]) =>
+    lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
+
+  it('refuses RSA keys under 2048 bits (a 512-bit key used to fail inside the signer with a 500)', async () => {
+    for (const bits of [512, 1024]) {
+      const res = await authenticate({ key_id: randomKeyId(), private_key: smallRsaKeyPem(bits) });
+      expect(res.statusCode, `${bits} bits`).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'invalid_private_key',
+        message: `The private key is ${bits} bits: expected an RSA key of 2048 to 4096 bits`,
+      });
+    }
+  });
+
+  it('refuses RSA keys over 4096 bits without signing: parallel huge keys do not stall the server', async () => {
+    // One signature with a 16,384-bit key takes over a second of main-thread CPU; five posted
+    // at once used to hold /health for seconds.
+    const huge = fabricatedRsaKeyPem(16_384);
+    const started = performance.now();
+    const [health, ...answers] = await Promise.all([
+      server.app.inject({ url: '/api/v1/health' }),
+      ...Array.from({ length: 5 }, () => authenticate({ key_id: randomKeyId(), private_key: huge })),
+    ]);
+    const elapsedMs = performance.now() - started;
+    expect(health?.statusCode).toBe(200);
+    // Generous for a shared machine; the five signatures alone took over 5 s of CPU.
+    expect(elapsedMs).toBeLessThan(1500);
+    for (const res of answers) {
+      // Its PEM is past the request schema's cap, so it is not even parsed.
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'bad_request',
+        message:
+          'Invalid request body: private_key: private_key is too long for an RSA key of at most 4096 bits',
+      });
+    }
+    // A PEM under the cap is refused by its key size, before any signature.
+    const big = await authenticate({ key_id: randomKeyId(), private_key: fabricatedRsaKeyPem(8192) });
+    expect(big.statusCode).toBe(400);
+    expect(big.json()).toEqual({
+      error: 'invalid_private_key',
+      message: 'The private key is 8192 bits: expected an RSA key of 2048 to 4096 bits',
+    });
+  });
+
+  it('accepts a 4096-bit key', async () => {
+    const { privateKey, publicKey } = await new Promise<{ privateKey: string; publicKey: string }>(
+      (resolve, reject) =>
+        generateKeyPair(
+          'rsa',
+          {
+            modulusLength: 4096,
+            publicKeyEncoding: { type: 'spki', format: 'pem' },
+            privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+          },
+          (error, pub, priv) => (error ? reject(error) : resolve({ privateKey: priv, publicKey: pub })),
+        ),
+    );
+    const { userId } = simulator.control.createAccount({ balance: '10.00' });
+    const { keyId } = await simulator.control.createApiKey({ userId, publicKeyPem: publicKey });
+    const res = await authenticate({ key_id: keyId, private_key: privateKey });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('refuses an RSA-PSS key restricted to other digests (it used to fail inside the signer with a 500)', async () => {
+    const res = await authenticate({ key_id: randomKeyId(), private_key: sha512OnlyPssKeyPem() });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_private_key' });
+    expect(res.json().message).toMatch(/SHA-256/);
+  });
+
+  it('refuses a key_id that cannot go in an HTTP header with 400, logged below error level', async () => {
+    // A newline or NUL used to reach the signed request's header: 503 exchange_unreachable,
+    // logged as an error; non-ASCII went to the exchange as mojibake.
+    const pem = simulator.demoAccount.privateKeyPem;
+    for (const keyId of ['a\nb', 'a\u0000b', 'clé', 'a b', 'a\tb', 'x'.repeat(129)]) {
+      const { result: res, lines } = await logsDuring(() =>
+        authenticate({ key_id: keyId, private_key: pem }),
+      );
+      expect(res.statusCode, JSON.stringify(keyId)).toBe(400);
+      expect(res.json().error).toBe('bad_request');
+      expect(res.json().message).toMatch(
+        /^Invalid request body: key_id: key_id (must be visible ASCII|is at most 128)/,
+      );
+      expect(errorLines(lines)).toEqual([]);
+    }
+    // The usecase checks too (the demo route and other callers skip the request schema).
+    await expect(
+      server.app.account.authenticate({ keyId: 'a\nb', privateKeyPem: pem }),
+    ).rejects.toMatchObject({ code: 'bad_request', statusCode: 400 });
+  });
+
+  it('bounds the history cursor and ticker it passes to the exchange (a huge one came back as a 502)', async () => {
+    const login = await server.app.inject({ method: 'POST', url: '/api/v1/account/authenticate/demo' });
+    const cookie = sessionCookieFrom(login.headers['set-cookie']);
+    for (const query of [
+      `cursor=${'x'.repeat(30_000)}`,
+      `ticker=${'x'.repeat(30_000)}`,
+      'ticker=%C3%A9',
+      'cursor=%00',
+    ]) {
+      for (const route of ['fills', 'orders', 'settlements']) {
+        const res = await server.app.inject({
+          url: `/api/v1/account/${route}?${query}`,
+          headers: { cookie },
+        });
+        expect(res.statusCode, `${route}?${query.slice(0, 20)}`).toBe(400);
+        expect(res.json().error).toBe('bad_request');
+      }
+    }
+    const ok = await server.app.inject({ url: '/api/v1/account/fills?ticker=&cursor=', headers: { cookie } });
+    expect(ok.statusCode).toBe(200);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   authenticateResponseSchema,
   errorBodySchema,
   fillsResponseSchema,
+  logoutEverywhereResponseSchema,
   logoutResponseSchema,
   ordersResponseSchema,
   pageQuerySchema,
@@ -27,12 +28,15 @@ import {
   setSessionCookie,
 } from '../sessions/sessions.guard.js';
 import { toFill, toOrder, toSettlement } from './account.models.js';
+import type { LiveAccountsPort } from './account.ports.js';
 import type { AccountUsecases } from './account.usecases.js';
 
 export interface AccountRoutesOptions {
   account: AccountUsecases;
   /** Per IP per minute on the authenticate routes. */
   authRateLimitPerMinute: number;
+  /** The live engine: "log out everywhere" closes every stream and stops the upstream session. */
+  live: LiveAccountsPort;
 }
 
 const errors = {
@@ -148,6 +152,29 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = (app, 
       await account.logout(sessionOf(request));
       clearSessionCookie(reply);
       return { status: 'logged_out' as const };
+    },
+  );
+
+  app.delete(
+    '/sessions',
+    {
+      preHandler: requireSession,
+      schema: {
+        tags: ['account'],
+        summary:
+          'Log out everywhere: revokes every session of the user, closes all their streams, deletes the stored key and stops the upstream session.',
+        response: { 200: logoutEverywhereResponseSchema, 401: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = sessionOf(request);
+      const ended = await request.server.sessions.revokeAllOf(userId);
+      // No session of the user is left, so nothing needs the key or the upstream session.
+      await account.credentials.delete(userId);
+      await options.live.stopSession(userId);
+      request.log.info({ userId, sessions: ended.length }, 'logged out everywhere');
+      clearSessionCookie(reply);
+      return { status: 'logged_out' as const, sessions_ended: ended.length };
     },
   );
 

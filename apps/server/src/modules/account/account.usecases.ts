@@ -3,13 +3,14 @@
  * The private key exists in plaintext only in memory on its way to the signer; it is stored
  * sealed by the vault and never logged or returned.
  */
-import { KalshiKeyError, loadPrivateKey } from '@kalshi-desk/kalshi';
+import { createSigner, isValidKeyId, KalshiKeyError, MAX_KEY_ID_LENGTH } from '@kalshi-desk/kalshi';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../../shared/clock.js';
 import type { Db } from '../../shared/db/database.js';
-import { accountNotConnected, appError } from '../../shared/errors.js';
+import { accountNotConnected, badRequest, invalidPrivateKey } from '../../shared/errors.js';
 import { exchangeFailure, type ExchangeCredentials, type ExchangeFactory } from '../../shared/exchange.js';
 import type { CredentialsRepository } from '../credentials/credentials.repository.js';
+import { VaultError } from '../credentials/credentials.vault.js';
 import type { SessionContext, SessionService } from '../sessions/sessions.usecases.js';
 import { deriveUserId, normalizePem } from './account.models.js';
 import type { LiveAccountsPort } from './account.ports.js';
@@ -46,19 +47,7 @@ export class AccountUsecases {
       keyId: submitted.keyId.trim(),
       privateKeyPem: normalizePem(submitted.privateKeyPem),
     };
-    try {
-      loadPrivateKey(credentials.privateKeyPem);
-    } catch (error) {
-      if (error instanceof KalshiKeyError) {
-        // KalshiKeyError messages are written to never contain key material.
-        throw appError(
-          'invalid_private_key',
-          400,
-          error.message.replace(/^Kalshi private key/, 'The private key'),
-        );
-      }
-      throw error;
-    }
+    checkUsable(credentials);
     try {
       await this.deps.exchange.rest(credentials).getBalance();
     } catch (error) {
@@ -108,6 +97,9 @@ export class AccountUsecases {
     try {
       stored = await this.credentials.get(session.userId);
     } catch (error) {
+      // Only a key the vault cannot decrypt means "connect again"; a database that does not
+      // answer stays the repository's 503, never a 401 that logs the user out.
+      if (!(error instanceof VaultError)) throw error;
       this.deps.logger.error(
         { userId: session.userId, err: describe(error) },
         'stored credentials unreadable',
@@ -118,6 +110,36 @@ export class AccountUsecases {
       throw accountNotConnected('No Kalshi API key is stored for this account; connect it again.');
     }
     return stored;
+  }
+}
+
+/**
+ * Refuses credentials this server cannot sign with, before anything goes to the exchange: a key
+ * id that cannot travel in an HTTP header, a key that is not RSA, or one outside 2048-4096 bits
+ * (checked from the parsed key's size, before any signature: a huge key would stall the event
+ * loop). One trial signature then catches whatever else makes a key unusable, so a key's fault
+ * is the caller's 400, never a 5xx.
+ */
+function checkUsable(credentials: ExchangeCredentials): void {
+  if (!isValidKeyId(credentials.keyId)) {
+    throw badRequest(
+      `Invalid request body: key_id must be 1 to ${MAX_KEY_ID_LENGTH} visible ASCII characters.`,
+    );
+  }
+  let signer;
+  try {
+    signer = createSigner(credentials);
+  } catch (error) {
+    if (error instanceof KalshiKeyError) {
+      // KalshiKeyError messages are written to never contain key material.
+      throw invalidPrivateKey(error.message.replace(/^Kalshi private key/, 'The private key'));
+    }
+    throw error;
+  }
+  try {
+    signer.signMessage('kalshi-desk key check');
+  } catch (error) {
+    throw invalidPrivateKey('The private key cannot make an RSA-PSS signature.', error);
   }
 }
 

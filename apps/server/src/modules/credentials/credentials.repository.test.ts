@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseVaultKey, type KeyRing } from '../../app/config.js';
 import { createTestClock } from '../../shared/clock.js';
 import type { Database } from '../../shared/db/database.js';
-import { testDatabaseKinds } from '../../shared/db/testing.js';
+import { createTestDatabase, testDatabaseKinds } from '../../shared/db/testing.js';
+import { isAppError } from '../../shared/errors.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { CredentialsRepository } from './credentials.repository.js';
 import { userCredentials } from './credentials.tables.js';
@@ -83,5 +84,19 @@ describe.each(testDatabaseKinds())('CredentialsRepository on $name', ({ skipReas
       .set({ iv: row.iv, tag: row.tag, ciphertext: row.ciphertext, keyVersion: row.keyVersion })
       .where(eq(userCredentials.userId, U2));
     await expect(repo.get(U2)).rejects.toThrow(/failed authentication/);
+  });
+});
+
+describe('CredentialsRepository when the database fails', () => {
+  it('a read that fails is the 503 database_unavailable: never "no key stored", never a vault error', async () => {
+    const database = await createTestDatabase();
+    const repo = new CredentialsRepository(database.db, new CredentialVault(ring(keyA)), createTestClock());
+    await database.close();
+    const failure = await repo.get(U1).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(isAppError(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: 'database_unavailable', statusCode: 503 });
   });
 });

@@ -1,7 +1,9 @@
 /** Stored Kalshi credentials: encrypted at rest, decrypted only on the way to the exchange. */
 import { eq, ne } from 'drizzle-orm';
 import type { Clock } from '../../shared/clock.js';
+import { rootDatabaseError } from '../../shared/db/database-errors.js';
 import type { Db } from '../../shared/db/database.js';
+import { databaseUnavailable } from '../../shared/errors.js';
 import { userCredentials } from './credentials.tables.js';
 import type { CredentialVault } from './credentials.vault.js';
 
@@ -35,9 +37,19 @@ export class CredentialsRepository {
       .onConflictDoUpdate({ target: userCredentials.userId, set: row });
   }
 
-  /** The decrypted credentials, or null when none are stored. Throws VaultError if unreadable. */
+  /**
+   * The decrypted credentials, or null when none are stored. Throws VaultError when the stored
+   * key cannot be decrypted, and the 503 `database_unavailable` AppError when the read itself
+   * fails (the database down, too slow, or worse): a key that could not be read is not a
+   * missing key, and must never log the user out.
+   */
   async get(userId: string): Promise<StoredCredentials | null> {
-    const [row] = await this.db.select().from(userCredentials).where(eq(userCredentials.userId, userId));
+    let row;
+    try {
+      [row] = await this.db.select().from(userCredentials).where(eq(userCredentials.userId, userId));
+    } catch (error) {
+      throw databaseUnavailable(rootDatabaseError(error));
+    }
     if (row === undefined) return null;
     const privateKeyPem = this.vault.open(row, userId);
     return { keyId: row.kalshiKeyId, privateKeyPem };

@@ -1,12 +1,13 @@
-import type {
-  KalshiWsEvents,
-  WsState,
-  WsSubscriptionHandle,
-  WsSubscriptionSnapshot,
+import {
+  KalshiWsUpgradeError,
+  type KalshiWsEvents,
+  type WsState,
+  type WsSubscriptionHandle,
+  type WsSubscriptionSnapshot,
 } from '@kalshi-desk/kalshi';
 import { describe, expect, it } from 'vitest';
 import { KalshiAccountFeed, PRIVATE_CHANNELS } from './exchange.feed.js';
-import { silentLogger, type FeedState } from './exchange.ports.js';
+import { silentLogger, type FeedRefusal, type FeedState } from './exchange.ports.js';
 import { flushPromises } from './testing/fake-exchange.js';
 
 /** A WS client double that confirms every command at once and records them. */
@@ -23,6 +24,9 @@ class FakeWsClient {
   close(): Promise<void> {
     this.commands.push('close');
     return Promise.resolve();
+  }
+  reconnect(reason: string): void {
+    this.commands.push(`reconnect ${reason}`);
   }
   on<E extends keyof KalshiWsEvents>(event: E, listener: (payload: KalshiWsEvents[E]) => void): () => void {
     const set = this.listeners.get(event) ?? new Set();
@@ -140,5 +144,28 @@ describe('KalshiAccountFeed', () => {
     feed.close();
     expect(feed.state).toBe('closed');
     expect(client.commands).toContain('close');
+  });
+
+  it('passes on what the exchange was heard from, a refused upgrade with its status and code, and reconnect requests', () => {
+    const { client, feed } = setup();
+    let heard = 0;
+    const refusals: FeedRefusal[] = [];
+    feed.onActivity(() => (heard += 1));
+    feed.onRefused((refusal) => refusals.push(refusal));
+    feed.start();
+    client.emit('activity', { kind: 'ping' });
+    client.emit('activity', { kind: 'frame' });
+    client.emit('error', { error: new Error('socket hang up'), context: 'socket' });
+    client.emit('error', {
+      error: new KalshiWsUpgradeError(401, 'authentication_error'),
+      context: 'upgrade',
+    });
+    expect(heard).toBe(2);
+    expect(refusals).toEqual([{ status: 401, code: 'authentication_error' }]);
+    feed.reconnect('fills did not arrive');
+    expect(client.commands).toContain('reconnect fills did not arrive');
+    feed.close();
+    feed.reconnect('after close');
+    expect(client.commands).not.toContain('reconnect after close');
   });
 });

@@ -11,6 +11,7 @@
 import {
   KalshiRestClient,
   KalshiWsClient,
+  KalshiWsUpgradeError,
   type KalshiWsClientOptions,
   type WsState,
   type WsSubscriptionHandle,
@@ -21,6 +22,7 @@ import type {
   EngineLogger,
   ExchangeConnector,
   ExchangeFeed,
+  FeedRefusal,
   FeedState,
 } from './exchange.ports.js';
 
@@ -29,7 +31,15 @@ export const PRIVATE_CHANNELS = ['market_positions', 'fill', 'user_orders', 'mar
 /** The part of KalshiWsClient the feed uses (tests may pass a double). */
 export type WsClientPort = Pick<
   KalshiWsClient,
-  'start' | 'close' | 'state' | 'on' | 'subscribe' | 'updateSubscription' | 'unsubscribe' | 'subscriptions'
+  | 'start'
+  | 'close'
+  | 'reconnect'
+  | 'state'
+  | 'on'
+  | 'subscribe'
+  | 'updateSubscription'
+  | 'unsubscribe'
+  | 'subscriptions'
 >;
 
 export class KalshiAccountFeed implements ExchangeFeed {
@@ -43,6 +53,8 @@ export class KalshiAccountFeed implements ExchangeFeed {
   private isClosed = false;
   private readonly messageListeners = new Set<(message: WsDataMessage) => void>();
   private readonly stateListeners = new Set<(state: FeedState, reason: string) => void>();
+  private readonly activityListeners = new Set<() => void>();
+  private readonly refusalListeners = new Set<(refusal: FeedRefusal) => void>();
   private readonly detach: (() => void)[] = [];
 
   constructor(
@@ -62,8 +74,15 @@ export class KalshiAccountFeed implements ExchangeFeed {
       this.client.on('state', ({ state, delayMs, attempt }) =>
         this.onClientState(state, { delayMs, attempt }),
       ),
+      this.client.on('activity', () => {
+        for (const listener of this.activityListeners) listener();
+      }),
       this.client.on('error', ({ error, context }) => {
         this.lastReason = `${context}: ${error.message}`;
+        if (error instanceof KalshiWsUpgradeError) {
+          const refusal = { status: error.status, code: error.code };
+          for (const listener of this.refusalListeners) listener(refusal);
+        }
       }),
     );
     this.client.start();
@@ -85,6 +104,10 @@ export class KalshiAccountFeed implements ExchangeFeed {
     this.emitState('closed', 'closed');
   }
 
+  reconnect(reason: string): void {
+    if (!this.isClosed) this.client.reconnect(reason);
+  }
+
   setTickerMarkets(tickers: readonly string[]): void {
     this.desiredTickers = new Set(tickers);
     this.scheduleTickerSync();
@@ -98,6 +121,16 @@ export class KalshiAccountFeed implements ExchangeFeed {
   onState(listener: (state: FeedState, reason: string) => void): () => void {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
+  }
+
+  onActivity(listener: () => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
+  }
+
+  onRefused(listener: (refusal: FeedRefusal) => void): () => void {
+    this.refusalListeners.add(listener);
+    return () => this.refusalListeners.delete(listener);
   }
 
   private onClientState(state: WsState, info: { delayMs: number | undefined; attempt: number }): void {

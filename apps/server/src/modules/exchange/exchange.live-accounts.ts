@@ -6,7 +6,7 @@
  */
 import type { Mark, Portfolio, Position } from '@kalshi-desk/contracts';
 import type { Clock } from '../../shared/clock.js';
-import { accountNotConnected } from '../../shared/errors.js';
+import { accountNotConnected, isAppError } from '../../shared/errors.js';
 import type { LiveAccountsPort } from '../account/account.ports.js';
 import type { LivePositionsPort } from '../positions/positions.ports.js';
 import type { EquitySnapshot, PositionsRepository } from '../positions/positions.repository.js';
@@ -24,7 +24,8 @@ export interface LiveAccountsDeps {
   logger: EngineLogger;
   /**
    * Credentials of an account whose session is not running (e.g. after a restart); null if
-   * none stored. A failure to read them is logged and counts as none.
+   * none stored. A key that cannot be decrypted is logged and counts as none; an AppError
+   * (the database not answering) is passed on.
    */
   loadCredentials?: (userId: string) => Promise<AccountCredentials | null>;
   timings?: Partial<SessionTimings>;
@@ -52,8 +53,16 @@ export class LiveAccounts implements LiveAccountsPort, LivePositionsPort {
     });
   }
 
-  /** Starts the account's upstream session, or joins the running one. */
+  /**
+   * Starts the account's upstream session, or joins the running one. A session that ended
+   * because the exchange refused the key is replaced: the key was just verified again.
+   */
   async ensureSession(userId: string, credentials: AccountCredentials): Promise<void> {
+    const running = this.sessions.get(userId);
+    if (running?.isCredentialsRejected && !this.starting.has(userId)) {
+      this.sessions.delete(userId);
+      await running.stop('replaced by a newly connected key');
+    }
     await this.sessionFor(userId, credentials, { waitForSnapshot: true });
   }
 
@@ -73,6 +82,11 @@ export class LiveAccounts implements LiveAccountsPort, LivePositionsPort {
     this.hub.closeStreams(userId, jti);
   }
 
+  /** Accounts whose upstream session runs (or is starting): the session sweep checks each. */
+  runningAccounts(): string[] {
+    return [...this.sessions.keys()];
+  }
+
   isRunning(userId: string): boolean {
     return this.sessions.has(userId);
   }
@@ -84,6 +98,8 @@ export class LiveAccounts implements LiveAccountsPort, LivePositionsPort {
   /**
    * The running session, started from stored credentials when the server restarted. Without
    * credentials it throws the error factory's `accountNotConnected` (401 not_authenticated).
+   * A session whose key the exchange refused stays registered as it is (terminal, served
+   * stale): it is not restarted with the same key.
    */
   async session(userId: string): Promise<AccountSession> {
     const running = this.sessions.get(userId);
@@ -131,6 +147,9 @@ export class LiveAccounts implements LiveAccountsPort, LivePositionsPort {
     try {
       return (await this.deps.loadCredentials?.(userId)) ?? null;
     } catch (error) {
+      // The repository's AppErrors (the database not answering: 503) pass through; any other
+      // failure (a key the vault cannot decrypt) counts as no key.
+      if (isAppError(error)) throw error;
       this.deps.logger.error(
         { userId, err: error instanceof Error ? error.name : 'unknown' },
         'stored credentials unreadable',

@@ -18,6 +18,13 @@ export type ExchangeRest = Pick<
 /** State of the upstream WebSocket as data (the WS client's states). */
 export type FeedState = 'connecting' | 'live' | 'resyncing' | 'backoff' | 'closed';
 
+/** The exchange refused to open the feed's connection (the WebSocket upgrade) with this status. */
+export interface FeedRefusal {
+  status: number;
+  /** Kalshi's error code from the refusal's body, when it had one. */
+  code: string | undefined;
+}
+
 /**
  * The account's WebSocket feed: the private channels (market_positions, fill, user_orders)
  * and market_lifecycle_v2 always, and `ticker` for exactly the markets given by
@@ -26,10 +33,19 @@ export type FeedState = 'connecting' | 'live' | 'resyncing' | 'backoff' | 'close
 export interface ExchangeFeed {
   start(): void;
   close(): void;
+  /**
+   * Drops the connection and opens a new one (after the usual backoff), for a consumer that
+   * knows the connection stopped delivering although it looks alive.
+   */
+  reconnect(reason: string): void;
   readonly state: FeedState;
   setTickerMarkets(tickers: readonly string[]): void;
   onMessage(listener: (message: WsDataMessage) => void): () => void;
   onState(listener: (state: FeedState, reason: string) => void): () => void;
+  /** Anything heard from the exchange on the connection: a message, a reply or a ping. */
+  onActivity(listener: () => void): () => void;
+  /** The exchange refused a connection attempt (the feed keeps retrying until closed). */
+  onRefused(listener: (refusal: FeedRefusal) => void): () => void;
 }
 
 /** Credentials of a connected account, as the vault hands them over (never logged). */

@@ -23,7 +23,19 @@ import {
   type Position,
   type RestingOrder,
 } from '@kalshi-desk/contracts';
-import { formatDollars, notional, parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
+import {
+  abs,
+  centis,
+  formatCount,
+  formatDollars,
+  micros,
+  notional,
+  ONE_DOLLAR,
+  parseCount,
+  parseDollars,
+  subtract,
+  type MicroDollars,
+} from '@kalshi-desk/kalshi/protocol';
 import { ManualClock, startSimulator, type RunningSimulator } from '@kalshi-desk/simulator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -186,11 +198,11 @@ function exchangeState() {
     const position = parseCount(m.position);
     if (position === 0) continue;
     const top = sim.engine.topOfBook(m.ticker);
-    const quantity = Math.abs(position);
+    const quantity = abs(position);
     const exposure = parseDollars(m.exposure);
-    let mark: number | null;
+    let mark: MicroDollars | null;
     if (position > 0) mark = top.bid > 0 ? top.bid : null;
-    else mark = top.ask > 0 && top.ask < ONE ? ONE - top.ask : null;
+    else mark = top.ask > 0 && top.ask < ONE ? subtract(ONE_DOLLAR, top.ask) : null;
     const markValue = mark === null ? null : notional(mark, quantity);
     const unrealized = markValue === null ? null : markValue - exposure;
     totalPnl += unrealized ?? 0;
@@ -324,7 +336,7 @@ describe('the live path as a property (quiet simulator, seeded random operations
     expect(markets.length).toBeGreaterThanOrEqual(4);
     const open = new Set(markets.map((m) => m.ticker));
     const log: string[] = [];
-    const count = () => formatDollars(Math.floor(1 + random() * 499) * 10_000).replace(/(\.\d\d)\d+$/, '$1');
+    const count = () => formatCount(centis(Math.floor(1 + random() * 499)));
     const priceNear = (ticker: string, offsetSteps: number): string | null => {
       const market = sim.engine.getMarket(ticker);
       const top = sim.engine.topOfBook(ticker);
@@ -332,7 +344,7 @@ describe('the live path as a property (quiet simulator, seeded random operations
       const step = market.priceRanges[0]?.step ?? 10_000;
       const base = top.bid > 0 ? top.bid : top.ask < ONE ? top.ask : 500_000;
       const price = snap(base + offsetSteps * step, market.priceRanges);
-      return price === null ? null : formatDollars(price);
+      return price === null ? null : formatDollars(micros(price));
     };
 
     const operations: Record<string, () => string> = {
@@ -391,10 +403,7 @@ describe('the live path as a property (quiet simulator, seeded random operations
         const m = pick(held);
         const position = parseCount(m.position);
         const side = position > 0 ? 'ask' : 'bid';
-        const n = formatDollars((Math.abs(position) + Math.floor(1 + random() * 300)) * 10_000).replace(
-          /(\.\d\d)\d+$/,
-          '$1',
-        );
+        const n = formatCount(centis(Math.abs(position) + Math.floor(1 + random() * 300)));
         const price = priceNear(m.ticker, side === 'bid' ? 6 : -6);
         if (!price) return `flip ${m.ticker}: no price`;
         sim.control.placeOrder({

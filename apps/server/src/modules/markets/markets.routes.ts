@@ -12,7 +12,8 @@ import {
 import type { Clock, Scheduler } from '../../shared/clock.js';
 import type { AccountUsecases } from '../account/account.usecases.js';
 import { requireSession, sessionOf } from '../sessions/sessions.guard.js';
-import { openSseStream } from '../stream/stream.http.js';
+import { abandonSseRequest, isClientGone, openSseStream, watchSseClient } from '../stream/stream.http.js';
+import type { SseStreamLimits } from '../stream/stream.limits.js';
 import { sseMarketViewer, type MarketStreams } from './markets.stream.js';
 import type { MarketsUsecases } from './markets.usecases.js';
 
@@ -24,6 +25,8 @@ export interface MarketsRoutesOptions {
   clock: Clock;
   /** The stream's heartbeat and expiry timers (tests may run them by hand). */
   scheduler?: Scheduler;
+  /** Caps on open streams per session and per user, shared with the positions streams. */
+  streamLimits: SseStreamLimits;
 }
 
 // Kalshi tickers: letters, digits, dots, dashes, underscores (e.g. KXCPIYOY-26DEC-T3.1).
@@ -94,20 +97,27 @@ export const marketsRoutes: FastifyPluginAsyncZod<MarketsRoutesOptions> = (app, 
   app.get(
     '/markets/:ticker/sse',
     {
+      onRequest: watchSseClient,
       preHandler: requireSession,
       schema: {
         tags: ['markets'],
         summary:
           'Server-Sent Events while watching a market, all default `message` events whose JSON `type` is `orderbook` (full book), `ticker`, `connection_status` or `error`.',
         params: z.object({ ticker: tickerSchema }),
-        response: { 401: errorBodySchema, 404: errorBodySchema },
+        response: { 401: errorBodySchema, 404: errorBodySchema, 429: errorBodySchema },
       },
     },
     async (request, reply) => {
       const session = sessionOf(request);
+      // After every await: a client that left meanwhile gets no stream, and so no upstream
+      // subscription that nothing would ever end.
+      if (isClientGone(request)) return abandonSseRequest(reply);
       const credentials = await account.credentialsFor(session);
+      if (isClientGone(request)) return abandonSseRequest(reply);
       // Answer 404 now for an unknown market rather than opening a stream that errors.
       await markets.summary(request.params.ticker);
+      if (isClientGone(request)) return abandonSseRequest(reply);
+      const lease = options.streamLimits.acquire({ userId: session.userId, sessionId: session.jti });
       const viewer = sseMarketViewer(
         openSseStream({
           request,
@@ -124,7 +134,11 @@ export const marketsRoutes: FastifyPluginAsyncZod<MarketsRoutesOptions> = (app, 
         ticker: request.params.ticker,
         viewer,
       });
-      viewer.onClose(unwatch);
+      viewer.onClose(() => {
+        unwatch();
+        lease.release();
+      });
+      return reply;
     },
   );
 

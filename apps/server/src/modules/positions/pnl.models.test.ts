@@ -1,5 +1,19 @@
 import { portfolioSchema, positionSchema } from '@kalshi-desk/contracts';
-import { notional, parseCount, parseDollars } from '@kalshi-desk/kalshi/protocol';
+import {
+  abs,
+  add,
+  centis,
+  micros,
+  min,
+  negate,
+  notional,
+  parseCount,
+  parseDollars,
+  proRata,
+  subtract,
+  type CentiContracts,
+  type MicroDollars,
+} from '@kalshi-desk/kalshi/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -74,7 +88,7 @@ describe('positionPnl', () => {
   it('a NO position loses when the YES ask rises', () => {
     const pnl = positionPnl({ amounts: amounts('-2.00', '0.80'), quote: quote('0.70', '0.75'), mark: 'bid' });
     expect(pnl.currentPrice).toBe($('0.25'));
-    expect(pnl.unrealizedPnl).toBe(-$('0.30'));
+    expect(pnl.unrealizedPnl).toBe($('-0.30'));
     expect(pnl.unrealizedPnlPercent).toBe(-37.5);
   });
 
@@ -132,12 +146,12 @@ describe('positionPnl', () => {
       mark: 'bid',
     });
     expect(pnl.avgEntryPrice).toBe(833_333);
-    expect(pnl.unrealizedPnl).toBe(-$('1.00'));
+    expect(pnl.unrealizedPnl).toBe($('-1.00'));
     expect(pnl.feesPaid).toBe($('0.0189'));
   });
 
   it('normalizeQuote maps Kalshi empty-book conventions to null', () => {
-    expect(normalizeQuote({ yesBid: 0, yesAsk: $('1.00'), last: 0 })).toEqual(EMPTY_QUOTE);
+    expect(normalizeQuote({ yesBid: $('0'), yesAsk: $('1.00'), last: $('0') })).toEqual(EMPTY_QUOTE);
     expect(normalizeQuote({ yesBid: $('0.01'), yesAsk: $('0.99'), last: $('0.5') })).toEqual(
       quote('0.01', '0.99', '0.5'),
     );
@@ -166,9 +180,9 @@ describe('portfolioTotals', () => {
   it('total value is cash plus the mark value of every position (cost when unpriced)', () => {
     const totals = portfolioTotals({
       cash: $('100.00'),
-      reserved: 0,
+      reserved: micros(0),
       positions: [yes, noBook],
-      closedPnl: 0,
+      closedPnl: micros(0),
       dayBaseline: null,
     });
     expect(totals.positionsValue).toBe($('8.00'));
@@ -181,9 +195,9 @@ describe('portfolioTotals', () => {
   it("today's P&L is measured against the day's first equity snapshot", () => {
     const totals = portfolioTotals({
       cash: $('100.00'),
-      reserved: 0,
+      reserved: micros(0),
       positions: [yes],
-      closedPnl: 0,
+      closedPnl: micros(0),
       dayBaseline: $('104.00'),
     });
     expect(totals.todayPnl).toBe($('2.00'));
@@ -192,8 +206,8 @@ describe('portfolioTotals', () => {
 
   it('total P&L is realized + unrealized - fees over open positions plus closed results', () => {
     const totals = portfolioTotals({
-      cash: 0,
-      reserved: 0,
+      cash: micros(0),
+      reserved: micros(0),
       positions: [yes, noBook],
       closedPnl: $('3.00'),
       dayBaseline: null,
@@ -253,7 +267,13 @@ describe('the contract mapper', () => {
 
   it('portfolio numbers are dollars', () => {
     const dto = toPortfolioDto(
-      portfolioTotals({ cash: $('12.3456'), reserved: 0, positions: [], closedPnl: 0, dayBaseline: $('10') }),
+      portfolioTotals({
+        cash: $('12.3456'),
+        reserved: $('0'),
+        positions: [],
+        closedPnl: $('0'),
+        dayBaseline: $('10'),
+      }),
       0,
     );
     expect(portfolioSchema.parse(dto)).toEqual(dto);
@@ -282,7 +302,7 @@ function order(
 describe('orderReservations', () => {
   it('a bid holds its YES cost and an ask holds its NO cost when nothing is held', () => {
     const r = orderReservations({
-      position: 0,
+      position: qty('0'),
       orders: [order('b', 'bid', '0.05', '100.00'), order('a', 'ask', '0.70', '10.00')],
     });
     expect(r.get('b')).toBe($('5.00'));
@@ -318,9 +338,9 @@ describe('orderReservations', () => {
   });
 
   it('fractional counts on a deci-cent grid are held to the micro-dollar', () => {
-    const r = orderReservations({ position: 0, orders: [order('x', 'bid', '0.123', '0.07')] });
+    const r = orderReservations({ position: qty('0'), orders: [order('x', 'bid', '0.123', '0.07')] });
     expect(r.get('x')).toBe(8_610); // 0.123 x 0.07 = $0.00861
-    expect(ceilToGrid(8_610)).toBe(8_700);
+    expect(ceilToGrid(micros(8_610))).toBe(8_700);
   });
 });
 
@@ -332,16 +352,16 @@ describe('fillCashFlow', () => {
         yesPrice: $('0.52'),
         count: qty('1.00'),
         fee: $('0.0175'),
-        postPosition: 100,
+        postPosition: qty('1.00'),
       }),
-    ).toBe(-$('0.5375'));
+    ).toBe($('-0.5375'));
     // Long 10 YES, sell 4 YES at 0.70 (an ask: buys 4 NO at 0.30, nets 4 pairs).
     expect(
       fillCashFlow({
         bookSide: 'ask',
         yesPrice: $('0.70'),
         count: qty('4.00'),
-        fee: 0,
+        fee: micros(0),
         postPosition: qty('6.00'),
       }),
     ).toBe($('2.80'));
@@ -351,7 +371,7 @@ describe('fillCashFlow', () => {
         bookSide: 'ask',
         yesPrice: $('0.70'),
         count: qty('5.00'),
-        fee: 0,
+        fee: micros(0),
         postPosition: qty('-3.00'),
       }),
     ).toBe($('2.00') - $('1.50'));
@@ -364,8 +384,10 @@ describe('settlementPayout', () => {
     expect(settlementPayout({ position: qty('3.00'), result: 'no', settlementValue: null })).toBe(0);
     expect(settlementPayout({ position: qty('-2.00'), result: 'no', settlementValue: null })).toBe($('2.00'));
     // 0.01 YES at $0.1234 = $0.001234 -> $0.0012
-    expect(settlementPayout({ position: 1, result: 'scalar', settlementValue: $('0.1234') })).toBe(1_200);
-    expect(settlementPayout({ position: 1, result: null, settlementValue: null })).toBeNull();
+    expect(settlementPayout({ position: centis(1), result: 'scalar', settlementValue: $('0.1234') })).toBe(
+      1_200,
+    );
+    expect(settlementPayout({ position: centis(1), result: null, settlementValue: null })).toBeNull();
   });
 });
 
@@ -374,32 +396,33 @@ describe('settlementPayout', () => {
  * cost, realized P&L, fees), for the account-value identity.
  */
 class ReferenceAccount {
-  cash = 0;
-  position = 0;
-  exposure = 0;
-  realized = 0;
-  fees = 0;
-  fill(side: 'bid' | 'ask', yesPrice: number, count: number, fee: number): void {
+  cash = micros(0);
+  position = centis(0);
+  exposure = micros(0);
+  realized = micros(0);
+  fees = micros(0);
+  fill(side: 'bid' | 'ask', yesPrice: MicroDollars, count: CentiContracts, fee: MicroDollars): void {
     const direction = side === 'bid' ? 1 : -1;
-    const sidePrice = side === 'bid' ? yesPrice : ONE_DOLLAR - yesPrice;
-    const held = Math.abs(this.position);
-    const closing = this.position * direction < 0 ? Math.min(count, held) : 0;
+    const signed = (contracts: CentiContracts) => (direction === 1 ? contracts : negate(contracts));
+    const sidePrice = side === 'bid' ? yesPrice : subtract(ONE_DOLLAR, yesPrice);
+    const held = abs(this.position);
+    const closing = this.position * direction < 0 ? min(count, held) : centis(0);
     if (closing > 0) {
-      const removed = closing === held ? this.exposure : divideRounded(this.exposure * closing, held);
-      const proceeds = notional(ONE_DOLLAR, closing) - notional(sidePrice, closing);
-      this.exposure -= removed;
-      this.realized += proceeds - removed;
-      this.cash += proceeds;
-      this.position += direction * closing;
+      const removed = closing === held ? this.exposure : proRata(this.exposure, closing, held);
+      const proceeds = subtract(notional(ONE_DOLLAR, closing), notional(sidePrice, closing));
+      this.exposure = subtract(this.exposure, removed);
+      this.realized = add(this.realized, subtract(proceeds, removed));
+      this.cash = add(this.cash, proceeds);
+      this.position = add(this.position, signed(closing));
     }
-    const opening = count - closing;
+    const opening = subtract(count, closing);
     if (opening > 0) {
-      this.cash -= notional(sidePrice, opening);
-      this.exposure += notional(sidePrice, opening);
-      this.position += direction * opening;
+      this.cash = subtract(this.cash, notional(sidePrice, opening));
+      this.exposure = add(this.exposure, notional(sidePrice, opening));
+      this.position = add(this.position, signed(opening));
     }
-    this.cash -= fee;
-    this.fees += fee;
+    this.cash = subtract(this.cash, fee);
+    this.fees = add(this.fees, fee);
   }
 }
 
@@ -407,28 +430,32 @@ describe('the account-value identity', () => {
   it('with no transfer, the change of total value equals realized + unrealized - fees, to the micro-dollar', () => {
     const step = fc.record({
       side: fc.constantFrom('bid' as const, 'ask' as const),
-      yesPrice: fc.integer({ min: 1, max: 999 }).map((p) => p * 1_000), // deci-cent grid
-      count: fc.integer({ min: 1, max: 5_000 }), // centi-contracts
-      fee: fc.integer({ min: 0, max: 500 }).map((f) => f * 100),
+      yesPrice: fc.integer({ min: 1, max: 999 }).map((p) => micros(p * 1_000)), // deci-cent grid
+      count: fc.integer({ min: 1, max: 5_000 }).map(centis),
+      fee: fc.integer({ min: 0, max: 500 }).map((f) => micros(f * 100)),
       restingBid: fc.integer({ min: 1, max: 99 }).map((p) => p * 10_000),
       restingCount: fc.integer({ min: 0, max: 2_000 }),
-      bid: fc.integer({ min: 1, max: 999 }).map((p) => p * 1_000),
+      bid: fc.integer({ min: 1, max: 999 }).map((p) => micros(p * 1_000)),
     });
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
         const ref = new ReferenceAccount();
-        let predictedCash = 0;
+        let predictedCash = micros(0);
         for (const s of steps) {
           ref.fill(s.side, s.yesPrice, s.count, s.fee);
-          predictedCash += fillCashFlow({
-            bookSide: s.side,
-            yesPrice: s.yesPrice,
-            count: s.count,
-            fee: s.fee,
-            postPosition: ref.position,
-          });
+          predictedCash = add(
+            predictedCash,
+            fillCashFlow({
+              bookSide: s.side,
+              yesPrice: s.yesPrice,
+              count: s.count,
+              fee: s.fee,
+              postPosition: ref.position,
+            }),
+          );
           expect(predictedCash).toBe(ref.cash);
-          const quote: MarketQuote = { yesBid: s.bid, yesAsk: Math.min(s.bid + 10_000, 999_000), last: null };
+          const yesAsk = min(add(s.bid, micros(10_000)), micros(999_000));
+          const quote: MarketQuote = { yesBid: s.bid, yesAsk, last: null };
           const pnl = positionPnl({
             amounts: {
               position: ref.position,
@@ -442,26 +469,27 @@ describe('the account-value identity', () => {
           const open = ref.position === 0 ? [] : [pnl];
           // A resting order moves cash from available to reserved: the total does not move.
           const reserved = ceilToGrid(
-            [
+            add(
               ...orderReservations({
                 position: ref.position,
                 orders: [order('r', 'bid', String(s.restingBid / 1e6), String(s.restingCount / 100))],
               }).values(),
-            ].reduce((a, b) => a + b, 0),
+            ),
           );
+          const closedPnl = ref.position === 0 ? subtract(ref.realized, ref.fees) : micros(0);
           const withOrder = portfolioTotals({
-            cash: ref.cash - reserved,
+            cash: subtract(ref.cash, reserved),
             reserved,
             positions: open,
-            closedPnl: ref.position === 0 ? ref.realized - ref.fees : 0,
-            dayBaseline: 0,
+            closedPnl,
+            dayBaseline: micros(0),
           });
           const withoutOrder = portfolioTotals({
             cash: ref.cash,
-            reserved: 0,
+            reserved: micros(0),
             positions: open,
-            closedPnl: ref.position === 0 ? ref.realized - ref.fees : 0,
-            dayBaseline: 0,
+            closedPnl,
+            dayBaseline: micros(0),
           });
           expect(withOrder.totalValue).toBe(withoutOrder.totalValue);
           // Started from 0 cash and nothing held: today's P&L against 0 is the whole P&L.

@@ -12,9 +12,18 @@
  */
 import type { Mark, Portfolio, Position, RestingOrder, Side } from '@kalshi-desk/contracts';
 import {
+  abs,
+  add,
+  averagePrice,
+  centis,
   divideRounded,
-  MICROS_PER_DOLLAR,
+  max,
+  micros,
+  min,
+  negate,
   notional,
+  ONE_DOLLAR,
+  subtract,
   type CentiContracts,
   type MicroDollars,
 } from '@kalshi-desk/kalshi/protocol';
@@ -28,7 +37,7 @@ import {
 } from '../../shared/money-edge.js';
 
 /** $1: what one winning contract pays, and the sum of a YES and a NO price. */
-export const ONE_DOLLAR: MicroDollars = MICROS_PER_DOLLAR;
+export { ONE_DOLLAR };
 
 /**
  * Quotes (with Kalshi's empty-book rule) and the integer -> JSON number conversions live in
@@ -95,17 +104,19 @@ export function heldSidePrice(args: { side: Side; mark: Mark; quote: MarketQuote
   switch (mark) {
     case 'bid':
       if (side === 'YES') return quote.yesBid;
-      return quote.yesAsk === null ? null : ONE_DOLLAR - quote.yesAsk;
+      return quote.yesAsk === null ? null : subtract(ONE_DOLLAR, quote.yesAsk);
     case 'mid':
       yesPrice =
-        quote.yesBid === null || quote.yesAsk === null ? null : divideRounded(quote.yesBid + quote.yesAsk, 2);
+        quote.yesBid === null || quote.yesAsk === null
+          ? null
+          : micros(divideRounded(add(quote.yesBid, quote.yesAsk), 2));
       break;
     case 'last':
       yesPrice = quote.last;
       break;
   }
   if (yesPrice === null) return null;
-  return side === 'YES' ? yesPrice : ONE_DOLLAR - yesPrice;
+  return side === 'YES' ? yesPrice : subtract(ONE_DOLLAR, yesPrice);
 }
 
 /** Percent of `part` over `whole`, rounded to 2 decimals; null when `whole` is 0. */
@@ -118,11 +129,11 @@ export function percentOf(part: MicroDollars, whole: MicroDollars): number | nul
 export function positionPnl(args: { amounts: PositionAmounts; quote: MarketQuote; mark: Mark }): PositionPnl {
   const { amounts, quote, mark } = args;
   const side = sideOf(amounts.position);
-  const quantity = Math.abs(amounts.position);
-  const avgEntryPrice = quantity === 0 ? 0 : divideRounded(amounts.exposure * 100, quantity);
+  const quantity = abs(amounts.position);
+  const avgEntryPrice = quantity === 0 ? micros(0) : averagePrice(amounts.exposure, quantity);
   const currentPrice = heldSidePrice({ side, mark, quote });
   const markValue = currentPrice === null ? null : notional(currentPrice, quantity);
-  const unrealizedPnl = markValue === null ? null : markValue - amounts.exposure;
+  const unrealizedPnl = markValue === null ? null : subtract(markValue, amounts.exposure);
   return {
     side,
     quantity,
@@ -131,7 +142,7 @@ export function positionPnl(args: { amounts: PositionAmounts; quote: MarketQuote
     markValue,
     unrealizedPnl,
     unrealizedPnlPercent: unrealizedPnl === null ? null : percentOf(unrealizedPnl, amounts.exposure),
-    maxPayout: notional(ONE_DOLLAR, quantity) - amounts.exposure,
+    maxPayout: subtract(notional(ONE_DOLLAR, quantity), amounts.exposure),
     maxLoss: amounts.exposure,
     exposure: amounts.exposure,
     realizedPnl: amounts.realizedPnl,
@@ -152,7 +163,7 @@ export function carryingValue(pnl: PositionPnl): MicroDollars {
  * Without a mark price the unrealized part counts as 0 (the position is carried at cost).
  */
 export function marketTotalPnl(pnl: PositionPnl): MicroDollars {
-  return pnl.realizedPnl + (pnl.unrealizedPnl ?? 0) - pnl.feesPaid;
+  return subtract(add(pnl.realizedPnl, pnl.unrealizedPnl ?? 0), pnl.feesPaid);
 }
 
 // ---- money held by resting orders ----------------------------------------------------
@@ -161,16 +172,16 @@ export function marketTotalPnl(pnl: PositionPnl): MicroDollars {
  * Kalshi keeps balances on a $0.0001 grid (per-fill fees are rounded up to it and a rounding
  * fee keeps cash on it), so the amount held back for orders is rounded up to it too.
  */
-export const BALANCE_GRID: MicroDollars = 100;
+export const BALANCE_GRID = micros(100);
 
 /** Rounds a non-negative amount up to the balance grid. */
 export function ceilToGrid(value: MicroDollars): MicroDollars {
-  return Math.ceil(value / BALANCE_GRID) * BALANCE_GRID;
+  return micros(Math.ceil(value / BALANCE_GRID) * BALANCE_GRID);
 }
 
 /** Rounds an amount down to the balance grid (toward minus infinity). */
 export function floorToGrid(value: MicroDollars): MicroDollars {
-  return Math.floor(value / BALANCE_GRID) * BALANCE_GRID;
+  return micros(Math.floor(value / BALANCE_GRID) * BALANCE_GRID);
 }
 
 /** One resting order, on the YES book as Kalshi's V2 orders are. */
@@ -187,7 +198,7 @@ export interface RestingOrderAmounts {
 
 /** Price the order pays per contract of the side it buys: YES price for a bid, $1 - it for an ask. */
 export function orderSidePrice(order: Pick<RestingOrderAmounts, 'bookSide' | 'yesPrice'>): MicroDollars {
-  return order.bookSide === 'bid' ? order.yesPrice : ONE_DOLLAR - order.yesPrice;
+  return order.bookSide === 'bid' ? order.yesPrice : subtract(ONE_DOLLAR, order.yesPrice);
 }
 
 /**
@@ -207,7 +218,7 @@ export function orderReservations(args: {
 }): Map<string, MicroDollars> {
   const result = new Map<string, MicroDollars>();
   for (const side of ['bid', 'ask'] as const) {
-    let closable = side === 'bid' ? Math.max(0, -args.position) : Math.max(0, args.position);
+    let closable = max(0, side === 'bid' ? negate(args.position) : args.position);
     const queue = args.orders
       .filter((o) => o.bookSide === side)
       .sort(
@@ -217,9 +228,9 @@ export function orderReservations(args: {
           (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0),
       );
     for (const order of queue) {
-      const closing = Math.min(order.remaining, closable);
-      closable -= closing;
-      result.set(order.orderId, notional(orderSidePrice(order), order.remaining - closing));
+      const closing = min(order.remaining, closable);
+      closable = subtract(closable, closing);
+      result.set(order.orderId, notional(orderSidePrice(order), subtract(order.remaining, closing)));
     }
   }
   return result;
@@ -237,11 +248,11 @@ export function fillCashFlow(fill: {
   fee: MicroDollars;
   postPosition: CentiContracts;
 }): MicroDollars {
-  const delta = fill.bookSide === 'bid' ? fill.count : -fill.count;
-  const before = fill.postPosition - delta;
-  const netted = before * delta < 0 ? Math.min(fill.count, Math.abs(before)) : 0;
-  const sidePrice = fill.bookSide === 'bid' ? fill.yesPrice : ONE_DOLLAR - fill.yesPrice;
-  return notional(ONE_DOLLAR, netted) - notional(sidePrice, fill.count) - fill.fee;
+  const delta = fill.bookSide === 'bid' ? fill.count : negate(fill.count);
+  const before = subtract(fill.postPosition, delta);
+  const netted = before * delta < 0 ? min(fill.count, abs(before)) : centis(0);
+  const sidePrice = fill.bookSide === 'bid' ? fill.yesPrice : subtract(ONE_DOLLAR, fill.yesPrice);
+  return subtract(notional(ONE_DOLLAR, netted), add(notional(sidePrice, fill.count), fill.fee));
 }
 
 /**
@@ -256,12 +267,12 @@ export function settlementPayout(args: {
 }): MicroDollars | null {
   const isYes = args.position > 0;
   let perContract: MicroDollars;
-  if (args.result === 'yes') perContract = isYes ? ONE_DOLLAR : 0;
-  else if (args.result === 'no') perContract = isYes ? 0 : ONE_DOLLAR;
+  if (args.result === 'yes') perContract = isYes ? ONE_DOLLAR : micros(0);
+  else if (args.result === 'no') perContract = isYes ? micros(0) : ONE_DOLLAR;
   else if (args.settlementValue !== null) {
-    perContract = isYes ? args.settlementValue : ONE_DOLLAR - args.settlementValue;
+    perContract = isYes ? args.settlementValue : subtract(ONE_DOLLAR, args.settlementValue);
   } else return null;
-  return floorToGrid(notional(perContract, Math.abs(args.position)));
+  return floorToGrid(notional(perContract, abs(args.position)));
 }
 
 export interface PortfolioTotals {
@@ -298,14 +309,14 @@ export function portfolioTotals(args: {
   closedPnl: MicroDollars;
   dayBaseline: MicroDollars | null;
 }): PortfolioTotals {
-  let positionsValue = 0;
-  let openPnl = 0;
+  let positionsValue = micros(0);
+  let openPnl = micros(0);
   for (const p of args.positions) {
-    positionsValue += carryingValue(p);
-    openPnl += marketTotalPnl(p);
+    positionsValue = add(positionsValue, carryingValue(p));
+    openPnl = add(openPnl, marketTotalPnl(p));
   }
-  const totalValue = args.cash + args.reserved + positionsValue;
-  const todayPnl = args.dayBaseline === null ? 0 : totalValue - args.dayBaseline;
+  const totalValue = add(args.cash, args.reserved, positionsValue);
+  const todayPnl = args.dayBaseline === null ? micros(0) : subtract(totalValue, args.dayBaseline);
   return {
     cash: args.cash,
     reserved: args.reserved,
@@ -313,7 +324,7 @@ export function portfolioTotals(args: {
     totalValue,
     todayPnl,
     todayPnlPercent: args.dayBaseline === null ? 0 : (percentOf(todayPnl, args.dayBaseline) ?? 0),
-    totalPnl: openPnl + args.closedPnl,
+    totalPnl: add(openPnl, args.closedPnl),
     positionCount: args.positions.length,
   };
 }
@@ -396,8 +407,8 @@ export function settlementResult(
       position: amounts.position,
       result: market.result,
       settlementValue: market.settlementValue,
-    }) ?? 0;
-  return amounts.realizedPnl + payout - amounts.exposure - amounts.feesPaid;
+    }) ?? micros(0);
+  return subtract(add(amounts.realizedPnl, payout), add(amounts.exposure, amounts.feesPaid));
 }
 
 export function toPortfolioDto(totals: PortfolioTotals, lastUpdated: number): Portfolio {

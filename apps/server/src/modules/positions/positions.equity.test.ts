@@ -1,3 +1,4 @@
+import { micros } from '@kalshi-desk/kalshi/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestClock, type TestClock } from '../../shared/clock.js';
 import type { Database } from '../../shared/db/database.js';
@@ -135,9 +136,9 @@ describe('EquityRecorder', () => {
   it("a recorder started later reads today's baseline back from the stored points, never yesterday's", async () => {
     const stored = (at: number, total: number): EquitySnapshot => ({
       at,
-      cash: total,
-      positionsValue: 0,
-      total,
+      cash: micros(total),
+      positionsValue: micros(0),
+      total: micros(total),
     });
     await repository.saveSnapshot(userId, stored(MIDNIGHT - HOUR, 90_000_000));
     const yesterdayOnly = recorder();

@@ -5,7 +5,7 @@
  * day's P&L) and replaced by the first point of each new day. Whether a point may be recorded
  * at all (only state the exchange just confirmed) is the caller's decision.
  */
-import type { MicroDollars } from '@kalshi-desk/kalshi/protocol';
+import { add, type MicroDollars } from '@kalshi-desk/kalshi/protocol';
 import type { Clock } from '../../shared/clock.js';
 import { startOfDay, type PortfolioTotals } from './pnl.models.js';
 import type { EquitySnapshot, PositionsRepository } from './positions.repository.js';
@@ -58,7 +58,7 @@ export class EquityRecorder {
     const saved = this.deps.save({
       at: now,
       // Cash including what orders hold back, so that cash + positions = total.
-      cash: totals.cash + totals.reserved,
+      cash: add(totals.cash, totals.reserved),
       positionsValue: totals.positionsValue,
       total: totals.totalValue,
     });

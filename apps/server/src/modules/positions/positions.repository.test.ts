@@ -1,3 +1,4 @@
+import { centis, micros } from '@kalshi-desk/kalshi/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/database.js';
 import { testDatabaseKinds } from '../../shared/db/testing.js';
@@ -38,7 +39,12 @@ describe.each(testDatabaseKinds())('on $name', (kind) => {
 
   const position = (ticker: string, qty: number): TrackedPosition => ({
     ticker,
-    amounts: { position: qty, exposure: 123_456, realizedPnl: -7, feesPaid: 18_900 },
+    amounts: {
+      position: centis(qty),
+      exposure: micros(123_456),
+      realizedPnl: micros(-7),
+      feesPaid: micros(18_900),
+    },
     entryTime: T0 - 60_000,
     lastUpdated: T0,
   });
@@ -47,7 +53,7 @@ describe.each(testDatabaseKinds())('on $name', (kind) => {
     eventTicker: 'KXA',
     title: 'A?',
     status: 'active',
-    quote: { yesBid: 500_000, yesAsk: null, last: 510_000 },
+    quote: { yesBid: micros(500_000), yesAsk: null, last: micros(510_000) },
     closeTime: null,
     expirationTime: T0 + 86_400_000,
     result: null,
@@ -59,7 +65,7 @@ describe.each(testDatabaseKinds())('on $name', (kind) => {
       await repo.replacePositions({
         userId: U1,
         positions: [{ position: position('KXA-1', -250), market }],
-        cash: 99_000_001,
+        cash: micros(99_000_001),
         now: T0,
       });
       await repo.savePositions({
@@ -91,11 +97,11 @@ describe.each(testDatabaseKinds())('on $name', (kind) => {
         ticker: 'KXA-1',
         outcomeSide: 'yes',
         bookSide: 'bid',
-        count: 150,
-        yesPrice: 520_000,
-        fee: 17_500,
+        count: centis(150),
+        yesPrice: micros(520_000),
+        fee: micros(17_500),
         isTaker: true,
-        postPosition: 150,
+        postPosition: centis(150),
         ts: T0,
       };
       await repo.saveFills(U1, [fill]);
@@ -111,7 +117,13 @@ describe.each(testDatabaseKinds())('on $name', (kind) => {
         [60_000, 20],
         [120_000, 30],
       ] as const) {
-        await repo.saveSnapshot(U1, { at: T0 + offset, cash: total, positionsValue: 0, total });
+        const value = micros(total);
+        await repo.saveSnapshot(U1, {
+          at: T0 + offset,
+          cash: value,
+          positionsValue: micros(0),
+          total: value,
+        });
       }
       expect((await repo.firstSnapshotSince(U1, T0))?.total).toBe(20);
       expect(

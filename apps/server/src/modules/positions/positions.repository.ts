@@ -3,6 +3,7 @@
  * restarted server shows the last known state at once), the fills audit trail, and the
  * equity snapshots behind today's P&L and the equity curve. Integers in, integers out.
  */
+import { centis, micros, type MicroDollars } from '@kalshi-desk/kalshi/protocol';
 import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../shared/db/database.js';
 import { fills, portfolioSnapshots, positionCache } from './positions.tables.js';
@@ -20,7 +21,7 @@ interface CachedData {
   entryTime?: number;
   lastUpdated?: number;
   market?: MarketInfo | null;
-  cashMicros?: number;
+  cashMicros?: MicroDollars;
 }
 
 /** The cash balance is cached in a row of its own, under a ticker no market can have. */
@@ -28,9 +29,9 @@ const CASH_ROW = '$cash';
 
 export interface EquitySnapshot {
   at: number;
-  cash: number;
-  positionsValue: number;
-  total: number;
+  cash: MicroDollars;
+  positionsValue: MicroDollars;
+  total: MicroDollars;
 }
 
 export class PositionsRepository {
@@ -50,7 +51,7 @@ export class PositionsRepository {
       marketExposureMicros: position.amounts.exposure,
       realizedPnlMicros: position.amounts.realizedPnl,
       feesPaidMicros: position.amounts.feesPaid,
-      totalTradedMicros: 0,
+      totalTradedMicros: micros(0),
       data: { entryTime: position.entryTime, lastUpdated: position.lastUpdated, market } satisfies CachedData,
       updatedAt,
     }));
@@ -82,7 +83,7 @@ export class PositionsRepository {
   async replacePositions(args: {
     userId: string;
     positions: readonly { position: TrackedPosition; market: MarketInfo | null }[];
-    cash: number;
+    cash: MicroDollars;
     now: number;
   }): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -93,17 +94,17 @@ export class PositionsRepository {
     });
   }
 
-  async saveCash(args: { userId: string; cash: number; now: number }): Promise<void> {
+  async saveCash(args: { userId: string; cash: MicroDollars; now: number }): Promise<void> {
     await this.db
       .insert(positionCache)
       .values({
         userId: args.userId,
         ticker: CASH_ROW,
-        positionCenti: 0,
-        marketExposureMicros: 0,
-        realizedPnlMicros: 0,
-        feesPaidMicros: 0,
-        totalTradedMicros: 0,
+        positionCenti: centis(0),
+        marketExposureMicros: micros(0),
+        realizedPnlMicros: micros(0),
+        feesPaidMicros: micros(0),
+        totalTradedMicros: micros(0),
         data: { cashMicros: args.cash } satisfies CachedData,
         updatedAt: new Date(args.now),
       })
@@ -115,10 +116,10 @@ export class PositionsRepository {
 
   async loadPositions(
     userId: string,
-  ): Promise<{ positions: CachedPosition[]; cash: number | null; asOf: number | null }> {
+  ): Promise<{ positions: CachedPosition[]; cash: MicroDollars | null; asOf: number | null }> {
     const rows = await this.db.select().from(positionCache).where(eq(positionCache.userId, userId));
     const positions: CachedPosition[] = [];
-    let cash: number | null = null;
+    let cash: MicroDollars | null = null;
     let asOf: number | null = null;
     for (const row of rows) {
       const data = row.data as CachedData;

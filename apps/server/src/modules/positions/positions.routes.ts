@@ -3,7 +3,9 @@
  * runs behind the session guard and serves only the session's own account.
  */
 import {
+  EQUITY_MAX_RANGE_DAYS,
   equityCurveResponseSchema,
+  equityQuerySchema,
   errorBodySchema,
   markSchema,
   portfolioResponseSchema,
@@ -12,9 +14,11 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock, Scheduler } from '../../shared/clock.js';
+import { badRequest } from '../../shared/errors.js';
 import { microsToDollars } from '../../shared/money-edge.js';
 import { requireSession, sessionOf } from '../sessions/sessions.guard.js';
-import { streamPositions } from '../stream/stream.http.js';
+import { abandonSseRequest, isClientGone, streamPositions, watchSseClient } from '../stream/stream.http.js';
+import type { SseStreamLimits } from '../stream/stream.limits.js';
 import type { LivePositionsPort } from './positions.ports.js';
 
 export interface PositionsRoutesOptions {
@@ -23,6 +27,8 @@ export interface PositionsRoutesOptions {
   clock: Clock;
   /** The stream's heartbeat and expiry timers (tests may run them by hand). */
   scheduler?: Scheduler;
+  /** Caps on open streams per session and per user, shared with the market streams. */
+  streamLimits: SseStreamLimits;
 }
 
 const DAY_MS = 86_400_000;
@@ -65,17 +71,20 @@ export const positionsRoutes: FastifyPluginAsyncZod<PositionsRoutesOptions> = (a
       schema: {
         tags: ['account'],
         summary: 'Equity curve (one point per minute while connected)',
-        querystring: z.object({
-          from: z.iso.datetime({ offset: true }).optional(),
-          to: z.iso.datetime({ offset: true }).optional(),
-        }),
-        response: { 200: equityCurveResponseSchema, ...errors },
+        querystring: equityQuerySchema,
+        response: { 200: equityCurveResponseSchema, 400: errorBodySchema, ...errors },
       },
     },
     async (request) => {
       const { userId } = sessionOf(request);
       const to = request.query.to ? Date.parse(request.query.to) : clock.now();
       const from = request.query.from ? Date.parse(request.query.from) : to - DAY_MS;
+      if (from > to) throw badRequest('Invalid request querystring: from is after to.');
+      if (to - from > EQUITY_MAX_RANGE_DAYS * DAY_MS) {
+        throw badRequest(
+          `Invalid request querystring: from and to are more than ${EQUITY_MAX_RANGE_DAYS} days apart.`,
+        );
+      }
       const points = await live.equityCurve({ userId, from, to });
       return {
         points: points.map((p) => ({
@@ -91,19 +100,24 @@ export const positionsRoutes: FastifyPluginAsyncZod<PositionsRoutesOptions> = (a
   app.get(
     '/sse/positions',
     {
+      onRequest: watchSseClient,
       preHandler: requireSession,
       schema: {
         tags: ['account'],
         summary:
           'Positions stream (Server-Sent Events, all default `message` events whose JSON `type` is snapshot, position_update, position_removed, portfolio_update, orders_update, connection_status or error)',
-        response: errors,
+        response: { ...errors, 429: errorBodySchema },
       },
     },
     async (request, reply) => {
       const session = sessionOf(request);
+      // After every await: a client that left meanwhile gets no stream (it would never close).
+      if (isClientGone(request)) return abandonSseRequest(reply);
       // Answered as JSON (401) before the stream opens when the account is not connected.
       await live.resume(session.userId);
-      streamPositions({
+      if (isClientGone(request)) return abandonSseRequest(reply);
+      const lease = options.streamLimits.acquire({ userId: session.userId, sessionId: session.jti });
+      const stream = streamPositions({
         request,
         reply,
         hub: live.hub,
@@ -113,6 +127,7 @@ export const positionsRoutes: FastifyPluginAsyncZod<PositionsRoutesOptions> = (a
         clock,
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
       });
+      stream.onClose(() => lease.release());
       return reply;
     },
   );

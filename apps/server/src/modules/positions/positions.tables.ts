@@ -15,6 +15,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { CentiContracts, MicroDollars } from '@kalshi-desk/kalshi/protocol';
 import { users } from '../users/users.tables.js';
 
 /** Last known state of each open position, so a restarted server shows it at once. */
@@ -26,11 +27,13 @@ export const positionCache = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     ticker: text('ticker').notNull(),
     /** Signed net position in centi-contracts: > 0 YES, < 0 NO. */
-    positionCenti: bigint('position_centi', { mode: 'number' }).notNull(),
-    marketExposureMicros: bigint('market_exposure_micros', { mode: 'number' }).notNull(),
-    realizedPnlMicros: bigint('realized_pnl_micros', { mode: 'number' }).notNull(),
-    feesPaidMicros: bigint('fees_paid_micros', { mode: 'number' }).notNull(),
-    totalTradedMicros: bigint('total_traded_micros', { mode: 'number' }).notNull(),
+    positionCenti: bigint('position_centi', { mode: 'number' }).$type<CentiContracts>().notNull(),
+    marketExposureMicros: bigint('market_exposure_micros', { mode: 'number' })
+      .$type<MicroDollars>()
+      .notNull(),
+    realizedPnlMicros: bigint('realized_pnl_micros', { mode: 'number' }).$type<MicroDollars>().notNull(),
+    feesPaidMicros: bigint('fees_paid_micros', { mode: 'number' }).$type<MicroDollars>().notNull(),
+    totalTradedMicros: bigint('total_traded_micros', { mode: 'number' }).$type<MicroDollars>().notNull(),
     /** Whatever else the live engine wants back after a restart (market title, marks...). */
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -52,9 +55,9 @@ export const fills = pgTable(
     side: text('side').notNull(),
     /** 'bid' | 'ask' (Kalshi's book_side). */
     bookSide: text('book_side').notNull(),
-    countCenti: bigint('count_centi', { mode: 'number' }).notNull(),
-    yesPriceMicros: bigint('yes_price_micros', { mode: 'number' }).notNull(),
-    feeMicros: bigint('fee_micros', { mode: 'number' }).notNull(),
+    countCenti: bigint('count_centi', { mode: 'number' }).$type<CentiContracts>().notNull(),
+    yesPriceMicros: bigint('yes_price_micros', { mode: 'number' }).$type<MicroDollars>().notNull(),
+    feeMicros: bigint('fee_micros', { mode: 'number' }).$type<MicroDollars>().notNull(),
     isTaker: boolean('is_taker').notNull(),
     createdTime: timestamp('created_time', { withTimezone: true, mode: 'date' }).notNull(),
     /** The fill exactly as the exchange sent it. */
@@ -74,9 +77,11 @@ export const portfolioSnapshots = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
-    cashMicros: bigint('cash_micros', { mode: 'number' }).notNull(),
-    positionsValueMicros: bigint('positions_value_micros', { mode: 'number' }).notNull(),
-    totalMicros: bigint('total_micros', { mode: 'number' }).notNull(),
+    cashMicros: bigint('cash_micros', { mode: 'number' }).$type<MicroDollars>().notNull(),
+    positionsValueMicros: bigint('positions_value_micros', { mode: 'number' })
+      .$type<MicroDollars>()
+      .notNull(),
+    totalMicros: bigint('total_micros', { mode: 'number' }).$type<MicroDollars>().notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.at] })],
 );

@@ -1,4 +1,4 @@
-import { parseDollars } from '@kalshi-desk/kalshi/protocol';
+import { centis, micros, parseDollars } from '@kalshi-desk/kalshi/protocol';
 import { describe, expect, it } from 'vitest';
 import { entryTimesFromFills, PositionTracker, type TrackedFill } from './positions.tracker.js';
 import {
@@ -180,7 +180,7 @@ describe('PositionTracker', () => {
     const { tracker } = setup();
     tracker.apply(lifecycleMessage('KXB-1', 'determined', 'yes'));
     tracker.apply(lifecycleMessage('KXB-1', 'settled'));
-    expect(tracker.closedPnl()).toBe(-parseDollars('1.62'));
+    expect(tracker.closedPnl()).toBe(parseDollars('-1.62'));
   });
 
   it('a scalar market settles at the settlement value its determination carries', () => {
@@ -196,7 +196,7 @@ describe('PositionTracker', () => {
     });
     tracker.apply(lifecycleMessage('KXA-1', 'settled'));
     // 10 YES bought for $5.00 pay $0.37 each: -$1.30.
-    expect(tracker.closedPnl()).toBe(-parseDollars('1.3'));
+    expect(tracker.closedPnl()).toBe(parseDollars('-1.3'));
     expect(tracker.portfolioView(null).cash_balance).toBe(103.7);
   });
 
@@ -267,9 +267,9 @@ describe('entryTimesFromFills', () => {
     ticker,
     outcomeSide: bookSide === 'bid' ? 'yes' : 'no',
     bookSide,
-    count,
-    yesPrice: 500_000,
-    fee: 0,
+    count: centis(count),
+    yesPrice: micros(500_000),
+    fee: micros(0),
     isTaker: true,
     postPosition: null,
     ts,
@@ -278,8 +278,8 @@ describe('entryTimesFromFills', () => {
   it('finds the fill that opened the current position, walking back from the latest', () => {
     const times = entryTimesFromFills({
       positions: new Map([
-        ['A', 500],
-        ['B', -200],
+        ['A', centis(500)],
+        ['B', centis(-200)],
       ]),
       fills: [
         fill('A', 'bid', 300, 10),
@@ -296,7 +296,7 @@ describe('entryTimesFromFills', () => {
 
   it('uses the oldest fill seen when the window does not reach the opening fill', () => {
     const times = entryTimesFromFills({
-      positions: new Map([['A', 1000]]),
+      positions: new Map([['A', centis(1000)]]),
       fills: [fill('A', 'bid', 100, 50), fill('A', 'bid', 100, 60)],
     });
     expect(times.get('A')).toBe(50);

@@ -6,6 +6,7 @@
  * into stream events, cache writes and subscription updates.
  */
 import type { Mark, Portfolio, Position, RestingOrder } from '@kalshi-desk/contracts';
+import { add, centis, micros, negate, subtract } from '@kalshi-desk/kalshi/protocol';
 import type {
   CentiContracts,
   GetBalanceResponse,
@@ -40,6 +41,7 @@ import {
   lastUpdatedFromRest,
   lifecycleFromWs,
   marketInfoFromRest,
+  orderFromRest,
   orderFromWs,
   quoteFromWs,
   restingOrderFromRest,
@@ -107,7 +109,7 @@ export function emptyChanges(): TrackerChanges {
 
 /** Signed change a fill makes to the position: + for YES acquired (bid), - for NO (ask). */
 export function fillDelta(fill: Pick<TrackedFill, 'bookSide' | 'count'>): CentiContracts {
-  return fill.bookSide === 'bid' ? fill.count : -fill.count;
+  return fill.bookSide === 'bid' ? fill.count : negate(fill.count);
 }
 
 /**
@@ -130,7 +132,7 @@ export function entryTimesFromFills(args: {
     const fills = (byTicker.get(ticker) ?? []).slice().sort((a, b) => b.ts - a.ts);
     let after = position;
     for (const fill of fills) {
-      const before = after - fillDelta(fill);
+      const before = subtract(after, fillDelta(fill));
       result.set(ticker, fill.ts);
       if (before === 0 || Math.sign(before) !== Math.sign(position)) break;
       after = before;
@@ -167,7 +169,7 @@ export class PositionTracker {
    * Orders only move money between the two parts, so this changes with fills, settlements and
    * transfers only (predicted from messages, confirmed by every balance read).
    */
-  private cashMicros: MicroDollars = 0;
+  private cashMicros = micros(0);
   private readonly ordersById = new Map<string, RestingOrderAmounts & { updatedMs: number }>();
   private readonly endedOrders = new Map<string, number>();
   private entrySigns = new Map<string, number>();
@@ -179,7 +181,7 @@ export class PositionTracker {
 
   /** Available cash: the exchange's balance, what new orders can use. */
   get cash(): MicroDollars {
-    return this.cashMicros - this.reserved();
+    return subtract(this.cashMicros, this.reserved());
   }
 
   /** Cash including the part held back for resting orders (what the cache keeps). */
@@ -189,9 +191,7 @@ export class PositionTracker {
 
   /** What resting orders hold back in total, rounded up to the balance grid as the exchange does. */
   reserved(): MicroDollars {
-    let sum = 0;
-    for (const value of this.reservationsByOrder().values()) sum += value;
-    return ceilToGrid(sum);
+    return ceilToGrid(add(...this.reservationsByOrder().values()));
   }
 
   /** Resting orders with what each holds back, oldest first. */
@@ -199,7 +199,7 @@ export class PositionTracker {
     const reservations = this.reservationsByOrder();
     return [...this.ordersById.values()]
       .sort((a, b) => a.createdMs - b.createdMs || (a.orderId < b.orderId ? -1 : 1))
-      .map((o) => toRestingOrderDto(o, reservations.get(o.orderId) ?? 0));
+      .map((o) => toRestingOrderDto(o, reservations.get(o.orderId) ?? micros(0)));
   }
 
   private reservationsByOrder(): Map<string, MicroDollars> {
@@ -211,7 +211,7 @@ export class PositionTracker {
     }
     const result = new Map<string, MicroDollars>();
     for (const [ticker, orders] of byTicker) {
-      const position = this.positionsByTicker.get(ticker)?.amounts.position ?? 0;
+      const position = this.positionsByTicker.get(ticker)?.amounts.position ?? centis(0);
       for (const [id, value] of orderReservations({ position, orders })) result.set(id, value);
     }
     return result;
@@ -243,9 +243,7 @@ export class PositionTracker {
   }
 
   closedPnl(): MicroDollars {
-    let sum = 0;
-    for (const value of this.closedPnlByTicker.values()) sum += value;
-    return sum;
+    return add(...this.closedPnlByTicker.values());
   }
 
   /** Restores positions known from the cache (served stale until the exchange answers). */
@@ -277,7 +275,11 @@ export class PositionTracker {
     this.ordersById.clear();
     for (const row of snapshot.orders) {
       const order = restingOrderFromRest(row);
-      if (order) this.ordersById.set(order.orderId, { ...order, updatedMs: now });
+      // Stamped with the exchange's own update time (WS updates carry the exchange's clock
+      // too): our clock may run ahead of the exchange's, and an update that follows the
+      // snapshot must never be taken for an older one.
+      const updatedMs = orderFromRest(row).updatedMs ?? order?.createdMs ?? 0;
+      if (order) this.ordersById.set(order.orderId, { ...order, updatedMs });
     }
 
     const seen = new Set<string>();
@@ -318,7 +320,7 @@ export class PositionTracker {
       if (!this.marketsByTicker.has(ticker)) changes.missingMarkets.push(ticker);
     }
     // The balance is what is left after the reservations of the orders and positions just read.
-    const cash = availableCashFromRest(snapshot.balance) + this.reserved();
+    const cash = add(availableCashFromRest(snapshot.balance), this.reserved());
     if (cash !== this.cashMicros) {
       drift.push({ ticker: null, field: 'cash', tracked: this.cashMicros, exchange: cash });
       this.cashMicros = cash;
@@ -339,7 +341,7 @@ export class PositionTracker {
    */
   setBalance(available: MicroDollars): TrackerChanges {
     const changes = emptyChanges();
-    const cash = available + this.reserved();
+    const cash = add(available, this.reserved());
     if (cash !== this.cashMicros) {
       this.cashMicros = cash;
       changes.portfolioChanged = true;
@@ -377,7 +379,7 @@ export class PositionTracker {
           const isSettlement = isSettledStatus(market?.status);
           if (isSettlement && market) this.creditSettlement(m.market_ticker, market, changes);
           const reason: RemovalReason = isSettlement ? 'settled' : 'closed';
-          this.remove(m.market_ticker, reason, changes, amounts.realizedPnl - amounts.feesPaid);
+          this.remove(m.market_ticker, reason, changes, subtract(amounts.realizedPnl, amounts.feesPaid));
         } else {
           const previous = this.positionsByTicker.get(m.market_ticker);
           const sign = Math.sign(amounts.position);
@@ -396,7 +398,7 @@ export class PositionTracker {
         changes.fills.push(fill);
         changes.isBalanceAffected = true;
         if (!options.isKnownFill && fill.postPosition !== null) {
-          this.cashMicros += fillCashFlow({ ...fill, postPosition: fill.postPosition });
+          this.cashMicros = add(this.cashMicros, fillCashFlow({ ...fill, postPosition: fill.postPosition }));
         }
         const post = fill.postPosition ?? 0;
         const sign = Math.sign(post);
@@ -470,7 +472,7 @@ export class PositionTracker {
         if (!this.positionsByTicker.has(event.ticker)) break;
         if (event.eventType === 'settled') {
           const tracked = this.positionsByTicker.get(event.ticker);
-          const result = tracked ? settlementResult(tracked.amounts, market) : 0;
+          const result = tracked ? settlementResult(tracked.amounts, market) : micros(0);
           this.creditSettlement(event.ticker, market, changes);
           this.remove(event.ticker, 'settled', changes, result);
         } else {
@@ -527,7 +529,7 @@ export class PositionTracker {
       result: market.result,
       settlementValue: market.settlementValue,
     });
-    if (payout !== null) this.cashMicros += payout;
+    if (payout !== null) this.cashMicros = add(this.cashMicros, payout);
     changes.isBalanceAffected = true;
   }
 
@@ -574,7 +576,7 @@ export class PositionTracker {
     );
     const reserved = this.reserved();
     return portfolioTotals({
-      cash: this.cashMicros - reserved,
+      cash: subtract(this.cashMicros, reserved),
       reserved,
       positions: pnls,
       closedPnl: this.closedPnl(),
@@ -613,7 +615,10 @@ export class PositionTracker {
     if (!tracked) return;
     this.positionsByTicker.delete(ticker);
     this.entrySigns.delete(ticker);
-    this.closedPnlByTicker.set(ticker, result ?? tracked.amounts.realizedPnl - tracked.amounts.feesPaid);
+    this.closedPnlByTicker.set(
+      ticker,
+      result ?? subtract(tracked.amounts.realizedPnl, tracked.amounts.feesPaid),
+    );
     changes.removed.push({ ticker, reason });
     changes.closed.push(ticker);
     changes.portfolioChanged = true;

@@ -3,6 +3,10 @@
  * cookie (browsers) or `Authorization: Bearer <token>` (other clients), sets
  * `request.session`, and renews a cookie session older than 20 h. `lookUpSession` does the
  * same without refusing, for the one route that answers signed-out callers too.
+ *
+ * The session cookie is written as a Set-Cookie header on the reply right away (not through
+ * @fastify/cookie's onSend hook), so a route that hijacks its reply — the SSE streams — still
+ * sends a renewed cookie: the SSE writer copies the reply's headers into the stream's.
  */
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -37,22 +41,32 @@ export function readSessionToken(
 }
 
 export function setSessionCookie(reply: FastifyReply, token: string, expiresAt: number): void {
-  reply.setCookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: reply.server.sessionCookieSecure,
-    path: '/',
-    expires: new Date(expiresAt),
-  });
+  writeSessionCookie(reply, token, { expires: new Date(expiresAt) });
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, {
+  writeSessionCookie(reply, '', { expires: new Date(0), maxAge: 0 });
+}
+
+function writeSessionCookie(
+  reply: FastifyReply,
+  value: string,
+  lifetime: { expires: Date; maxAge?: number },
+): void {
+  const cookie = reply.server.serializeCookie(SESSION_COOKIE, value, {
     httpOnly: true,
     sameSite: 'lax',
     secure: reply.server.sessionCookieSecure,
     path: '/',
+    ...lifetime,
   });
+  // One session cookie per answer: a later write (renewed, then cleared) replaces the earlier.
+  const others = [reply.getHeader('set-cookie') ?? []]
+    .flat()
+    .map(String)
+    .filter((c) => !c.startsWith(`${SESSION_COOKIE}=`));
+  reply.removeHeader('set-cookie');
+  void reply.header('set-cookie', others.length === 0 ? cookie : [...others, cookie]);
 }
 
 /**

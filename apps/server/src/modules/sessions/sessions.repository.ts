@@ -31,6 +31,16 @@ export class SessionsRepository {
       .where(and(inArray(sessions.jti, [...jtis]), isNull(sessions.revokedAt)));
   }
 
+  /** Revokes every unrevoked session of the user; returns their jtis. */
+  async revokeAllOf(userId: string, at: Date): Promise<string[]> {
+    const rows = await this.db
+      .update(sessions)
+      .set({ revokedAt: at })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+      .returning({ jti: sessions.jti });
+    return rows.map((r) => r.jti);
+  }
+
   async shortenExpiry(jti: string, at: Date): Promise<void> {
     await this.db
       .update(sessions)

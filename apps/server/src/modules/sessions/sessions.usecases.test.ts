@@ -6,6 +6,7 @@ import { testDatabaseKinds } from '../../shared/db/testing.js';
 import { UsersRepository } from '../users/users.repository.js';
 import {
   RENEWAL_GRACE_MS,
+  SESSION_MAX_AGE_MS,
   SESSION_RENEW_AFTER_MS,
   SESSION_TTL_MS,
   SessionService,
@@ -116,6 +117,66 @@ describe.each(testDatabaseKinds())('SessionService on $name', ({ skipReason, cre
       expect((await service.family(renewed.session.jti)).sort()).toEqual(
         [issued.session.jti, renewed.session.jti].sort(),
       );
+    },
+  );
+
+  it.skipIf(skipReason !== null)(
+    'renewals never carry a session past its absolute lifetime (30 days from login)',
+    async () => {
+      const login = await service.issue({ userId: USER, keyId: 'key-1' });
+      expect(login.session.authenticatedAt).toBe(login.session.issuedAt);
+      const end = login.session.authenticatedAt + SESSION_MAX_AGE_MS;
+      let current = login;
+      for (let renewals = 0; ; renewals++) {
+        expect(renewals).toBeLessThan(40);
+        clock.advanceBy(SESSION_RENEW_AFTER_MS);
+        if (!service.shouldRenew(current.session)) break;
+        current = await service.renew(current.session);
+        // The login time travels with every renewal; the end never moves past it + 30 days.
+        expect(current.session.authenticatedAt).toBe(login.session.authenticatedAt);
+        expect(current.session.expiresAt).toBeLessThanOrEqual(end);
+        expect((await service.verify(current.token)).ok).toBe(true);
+      }
+      expect(current.session.expiresAt).toBe(end);
+      clock.set(end - 1000);
+      expect((await service.verify(current.token)).ok).toBe(true);
+      clock.set(end);
+      expect(await service.verify(current.token)).toEqual({ ok: false, reason: 'expired' });
+    },
+  );
+
+  it.skipIf(skipReason !== null)('the absolute lifetime is a setting of the service', async () => {
+    const short = new SessionService({ db: database.db, secret: SECRET, clock, maxAgeMs: 30 * HOUR });
+    const login = await short.issue({ userId: USER, keyId: 'key-1' });
+    clock.advanceBy(SESSION_RENEW_AFTER_MS);
+    const renewed = await short.renew(login.session);
+    expect(renewed.session.expiresAt).toBe(login.session.issuedAt + 30 * HOUR);
+    clock.advanceBy(SESSION_RENEW_AFTER_MS);
+    // The renewed session already ends at the limit: renewing again would not extend it.
+    expect(short.shouldRenew(renewed.session)).toBe(false);
+  });
+
+  it.skipIf(skipReason !== null)(
+    'revoking every session of a user ends them all and says which; other users keep theirs',
+    async () => {
+      const other = '44444444-4444-5444-8444-444444444444';
+      await new UsersRepository(database.db).upsert({
+        id: other,
+        exchangeUrl: 'http://x',
+        keyId: 'k2',
+        at: new Date(clock.now()),
+      });
+      const a = await service.issue({ userId: USER, keyId: 'key-1' });
+      const b = await service.issue({ userId: USER, keyId: 'key-1' });
+      const theirs = await service.issue({ userId: other, keyId: 'k2' });
+      expect(await service.hasActiveSession(USER)).toBe(true);
+      const revoked = await service.revokeAllOf(USER);
+      expect(revoked).toEqual(expect.arrayContaining([a.session.jti, b.session.jti]));
+      expect(await service.verify(a.token)).toEqual({ ok: false, reason: 'revoked' });
+      expect(await service.verify(b.token)).toEqual({ ok: false, reason: 'revoked' });
+      expect(await service.hasActiveSession(USER)).toBe(false);
+      expect((await service.verify(theirs.token)).ok).toBe(true);
+      expect(await service.revokeAllOf(USER)).toEqual([]);
     },
   );
 

@@ -2,7 +2,9 @@
  * Sessions: a JWT (HS256, jose) naming a row of the sessions table. The token proves who the
  * user is; the row makes it revocable. 24 h lifetime; a request with a session older than
  * 20 h gets a fresh one; the old one then lives only RENEWAL_GRACE_MS more (not revoked at
- * once: a browser sends several requests in parallel with the old cookie).
+ * once: a browser sends several requests in parallel with the old cookie). Renewals carry the
+ * login time (`auth_time`) along and never extend a session past SESSION_MAX_AGE_MS after it,
+ * so a stolen cookie kept busy does not live forever.
  *
  * Outcomes, by design:
  *   - no token                                  -> not_authenticated
@@ -20,6 +22,8 @@ import type { Db } from '../../shared/db/database.js';
 export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 export const SESSION_RENEW_AFTER_MS = 20 * 60 * 60 * 1000;
 export const RENEWAL_GRACE_MS = 60 * 1000;
+/** Default absolute lifetime: 30 days from login, however often the session was renewed. */
+export const SESSION_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 const ISSUER = 'kalshi-desk';
 const AUDIENCE = 'kalshi-desk/api';
 
@@ -31,6 +35,8 @@ export interface SessionContext {
   jti: string;
   issuedAt: number;
   expiresAt: number;
+  /** When the user logged in (ms); renewals keep it. */
+  authenticatedAt: number;
 }
 
 export interface IssuedSession {
@@ -47,6 +53,8 @@ const claimsSchema = z.object({
   kid: z.string().min(1),
   iat: z.number().int(),
   exp: z.number().int(),
+  // Tokens issued before the absolute lifetime existed have none: their own iat stands in.
+  auth_time: z.number().int().optional(),
 });
 
 export class SessionService {
@@ -59,6 +67,8 @@ export class SessionService {
       clock: Clock;
       ttlMs?: number;
       renewAfterMs?: number;
+      /** Absolute lifetime from login. Default SESSION_MAX_AGE_MS. */
+      maxAgeMs?: number;
     },
   ) {
     this.repository = new SessionsRepository(deps.db);
@@ -68,13 +78,27 @@ export class SessionService {
     return this.deps.ttlMs ?? SESSION_TTL_MS;
   }
 
-  async issue(input: { userId: string; keyId: string; renewedFrom?: string }): Promise<IssuedSession> {
+  private get maxAgeMs(): number {
+    return this.deps.maxAgeMs ?? SESSION_MAX_AGE_MS;
+  }
+
+  /**
+   * A new session. `authenticatedAt` is the login it descends from (renewals pass it on);
+   * without it the session is a fresh login.
+   */
+  async issue(input: {
+    userId: string;
+    keyId: string;
+    renewedFrom?: string;
+    authenticatedAt?: number;
+  }): Promise<IssuedSession> {
     const nowMs = this.deps.clock.now();
     // JWT times are whole seconds; keep the row and the token in agreement.
     const iat = Math.floor(nowMs / 1000);
-    const exp = iat + Math.floor(this.ttlMs / 1000);
+    const authTime = Math.min(iat, Math.floor((input.authenticatedAt ?? nowMs) / 1000));
+    const exp = Math.min(iat + Math.floor(this.ttlMs / 1000), authTime + Math.floor(this.maxAgeMs / 1000));
     const jti = randomUUID();
-    const token = await new SignJWT({ kid: input.keyId })
+    const token = await new SignJWT({ kid: input.keyId, auth_time: authTime })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(input.userId)
       .setJti(jti)
@@ -92,7 +116,14 @@ export class SessionService {
     });
     return {
       token,
-      session: { userId: input.userId, keyId: input.keyId, jti, issuedAt: iat * 1000, expiresAt: exp * 1000 },
+      session: {
+        userId: input.userId,
+        keyId: input.keyId,
+        jti,
+        issuedAt: iat * 1000,
+        expiresAt: exp * 1000,
+        authenticatedAt: authTime * 1000,
+      },
     };
   }
 
@@ -122,23 +153,42 @@ export class SessionService {
         jti: claims.data.jti,
         issuedAt: claims.data.iat * 1000,
         expiresAt: claims.data.exp * 1000,
+        authenticatedAt: (claims.data.auth_time ?? claims.data.iat) * 1000,
       },
     };
   }
 
+  /** Old enough to renew, and a renewal would still extend it (the absolute lifetime allows). */
   shouldRenew(session: SessionContext): boolean {
-    return this.deps.clock.now() - session.issuedAt >= (this.deps.renewAfterMs ?? SESSION_RENEW_AFTER_MS);
+    const isOld =
+      this.deps.clock.now() - session.issuedAt >= (this.deps.renewAfterMs ?? SESSION_RENEW_AFTER_MS);
+    return isOld && session.expiresAt < session.authenticatedAt + this.maxAgeMs;
   }
 
   /** A fresh session replacing `session`, which expires RENEWAL_GRACE_MS later. */
   async renew(session: SessionContext): Promise<IssuedSession> {
-    const next = await this.issue({ userId: session.userId, keyId: session.keyId, renewedFrom: session.jti });
+    const next = await this.issue({
+      userId: session.userId,
+      keyId: session.keyId,
+      renewedFrom: session.jti,
+      authenticatedAt: session.authenticatedAt,
+    });
     await this.repository.shortenExpiry(session.jti, new Date(this.deps.clock.now() + RENEWAL_GRACE_MS));
     return next;
   }
 
   async revoke(jtis: readonly string[]): Promise<void> {
     await this.repository.revoke(jtis, new Date(this.deps.clock.now()));
+  }
+
+  /** Revokes every session of the user ("log out everywhere"); returns the jtis it ended. */
+  async revokeAllOf(userId: string): Promise<string[]> {
+    return this.repository.revokeAllOf(userId, new Date(this.deps.clock.now()));
+  }
+
+  /** Whether the user has any session that is neither revoked nor expired. */
+  async hasActiveSession(userId: string): Promise<boolean> {
+    return (await this.repository.listActive(userId, new Date(this.deps.clock.now()))).length > 0;
   }
 
   /**

@@ -49,12 +49,15 @@ async function start() {
 }
 
 /** A bare stream from the writer, its timers run by hand and its session ending at `expiresAt`. */
-async function startBare(options: { expiresAt?: number } = {}) {
+async function startBare(options: { expiresAt?: number; cookie?: string } = {}) {
   const clock = createTestClock();
   const scheduler = new ManualScheduler();
   const streams: SseStream[] = [];
   app = Fastify();
   app.get('/sse', (request, reply) => {
+    // What a hook or the session guard put on the reply before the stream opened.
+    if (options.cookie !== undefined) void reply.header('set-cookie', options.cookie);
+    void reply.header('x-ratelimit-remaining', '41');
     streams.push(
       openSseStream({
         request,
@@ -78,8 +81,10 @@ async function startBare(options: { expiresAt?: number } = {}) {
       isEnded = true;
     });
   });
+  const response = await new Promise<http.IncomingMessage>((resolve) => request.on('response', resolve));
   await vi.waitFor(() => expect(text).not.toBe(''));
   return {
+    response,
     scheduler,
     streams,
     request,
@@ -187,5 +192,61 @@ describe('the SSE stream over a real socket', () => {
     await vi.waitFor(() => expect(stream.isEnded).toBe(true));
     expect(closes).toBe(1);
     expect(stream.scheduler.pending).toBe(0);
+  });
+
+  it('headers set on the reply before the stream opened go out with it (a renewed cookie)', async () => {
+    const stream = await startBare({ cookie: 'kd_session=renewed; Path=/; HttpOnly; SameSite=Lax' });
+    expect(stream.response.headers['set-cookie']).toEqual([
+      'kd_session=renewed; Path=/; HttpOnly; SameSite=Lax',
+    ]);
+    expect(stream.response.headers['x-ratelimit-remaining']).toBe('41');
+    expect(stream.response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    stream.request.destroy();
+  });
+
+  it('a stream opened for a client that already left closes at once, timers and all', async () => {
+    const clock = createTestClock();
+    const scheduler = new ManualScheduler();
+    let reachedHandler: () => void = () => undefined;
+    const handlerReached = new Promise<void>((resolve) => {
+      reachedHandler = resolve;
+    });
+    let clientGone: () => void = () => undefined;
+    const gone = new Promise<void>((resolve) => {
+      clientGone = resolve;
+    });
+    let closes = 0;
+    let stream: SseStream | null = null;
+    app = Fastify();
+    app.get('/sse', async (request, reply) => {
+      reachedHandler();
+      // The route awaited something while the client went away.
+      await gone;
+      stream = openSseStream({ request, reply, clock, scheduler, expiresAt: clock.now() + 60_000 });
+      stream.onClose(() => closes++);
+      return reply;
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const request = http.get({ host: '127.0.0.1', port, path: '/sse' });
+    request.on('error', () => undefined);
+    await handlerReached;
+    request.destroy();
+    const server = app.server;
+    await vi.waitFor(
+      () =>
+        new Promise<void>((resolve, reject) =>
+          server.getConnections((error, count) =>
+            error || count > 0 ? reject(error ?? new Error('open')) : resolve(),
+          ),
+        ),
+    );
+    clientGone();
+    await vi.waitFor(() => expect(stream).not.toBeNull());
+    expect(closes).toBe(1);
+    expect(scheduler.pending).toBe(0);
+    let late = 0;
+    (stream as SseStream | null)?.onClose(() => late++);
+    expect(late).toBe(1);
   });
 });

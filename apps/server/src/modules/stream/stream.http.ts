@@ -8,8 +8,14 @@
  * session behind it ends. What to send, and what to drop under backpressure, is the caller's:
  * the hub conflates account events by key (stream.hub.ts), a market stream keeps the newest
  * event of each type (markets.stream.ts).
+ *
+ * A client may leave while a route still awaits something before its stream opens (the session
+ * check, the stored key, the market, the live session). Its close event is then already past,
+ * so a route watches for it from the start (`watchSseClient` as its onRequest hook), checks
+ * `isClientGone` after every await and gives up with `abandonSseRequest`; and a stream opened
+ * for a client that already left closes at once, so nothing it registers outlives the request.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { nodeScheduler, systemClock, type Clock, type Scheduler } from '../../shared/clock.js';
 import type { SseHub, SseSink } from './stream.hub.js';
 import { SSE_HEARTBEAT } from './stream.models.js';
@@ -38,6 +44,35 @@ export const SSE_RETRY_MS = 3_000;
 
 /** setTimeout cannot wait longer than 2^31-1 ms (about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** Headers about a body the stream does not have; the stream's own framing applies. */
+const FRAMING_HEADERS = new Set(['content-length', 'content-type', 'transfer-encoding']);
+
+/** Requests whose client went away, noted by `watchSseClient`. */
+const departed = new WeakSet<FastifyRequest>();
+
+/**
+ * onRequest hook of an SSE route: notes the client leaving from before the route's first await
+ * (the session guard's), since a close that happens while the route waits is never seen again.
+ */
+export const watchSseClient: onRequestHookHandler = (request, reply, done) => {
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) departed.add(request);
+  });
+  done();
+};
+
+/** Whether the client of a request that has not been answered yet went away. */
+export function isClientGone(request: FastifyRequest): boolean {
+  return departed.has(request) || request.raw.socket.destroyed;
+}
+
+/** Ends a request whose client left before its stream opened, sending nothing. */
+export function abandonSseRequest(reply: FastifyReply): FastifyReply {
+  reply.hijack();
+  if (!reply.raw.destroyed) reply.raw.destroy();
+  return reply;
+}
 
 /** Last-Event-ID header (or `lastEventId` query, for clients that cannot set headers). */
 export function lastEventIdOf(request: FastifyRequest): number | null {
@@ -73,12 +108,21 @@ export function openSseStream(options: SseStreamOptions): SseStream {
   const { request, reply } = options;
   const clock = options.clock ?? systemClock;
   const scheduler = options.scheduler ?? nodeScheduler;
+  // Headers already set on the reply — a renewed session cookie, CORS and rate-limit headers —
+  // would be written by hooks that a hijacked reply skips; they go out with the stream's own.
+  const pending: Record<string, number | string | string[]> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined && !FRAMING_HEADERS.has(name.toLowerCase())) pending[name] = value;
+  }
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, SSE_HEADERS);
-  res.flushHeaders();
-  request.raw.socket.setNoDelay(true);
-  request.raw.socket.setKeepAlive(true);
+  const isGone = isClientGone(request) || res.destroyed;
+  if (!isGone) {
+    res.writeHead(200, { ...pending, ...SSE_HEADERS });
+    res.flushHeaders();
+    request.raw.socket.setNoDelay(true);
+    request.raw.socket.setKeepAlive(true);
+  }
 
   let isClosed = false;
   let isCongested = false;
@@ -123,13 +167,15 @@ export function openSseStream(options: SseStreamOptions): SseStream {
     isClosed = true;
     scheduler.clearInterval(heartbeat);
     if (expiry !== null) scheduler.clearTimeout(expiry);
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded && !res.destroyed) res.end();
     for (const listener of closeListeners.splice(0)) listener();
   }
   res.on('close', close);
   res.on('error', close);
 
-  write(`retry: ${SSE_RETRY_MS}\n\n`);
+  // The client left while the route awaited: its close event is past, so close now.
+  if (isGone) close();
+  else write(`retry: ${SSE_RETRY_MS}\n\n`);
   return {
     write,
     onDrain: (listener) => {
@@ -153,7 +199,7 @@ export function streamPositions(args: {
   expiresAt?: number;
   clock?: Clock;
   scheduler?: Scheduler;
-}): void {
+}): SseStream {
   const stream = openSseStream(args);
   const client = args.hub.open({
     accountId: args.accountId,
@@ -162,4 +208,5 @@ export function streamPositions(args: {
     sink: stream,
   });
   stream.onClose(() => client.close());
+  return stream;
 }

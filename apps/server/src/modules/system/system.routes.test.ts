@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testConfig, type TestServer } from '../../app/testing/test-server.js';
+import { createTestDatabase } from '../../shared/db/testing.js';
 import { createExchangeFactory } from '../../shared/exchange.js';
 
 const exchange = createExchangeFactory({
@@ -28,6 +29,20 @@ describe('system routes', () => {
     const res = await server.app.inject({ method: 'GET', url: '/api/v1/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'ok', database: 'ok' });
+    expect(res.json<{ database_latency_ms: number }>().database_latency_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('GET /api/v1/health answers 503 "down" at once when the database fails', async () => {
+    const broken = await createTestDatabase();
+    const down = await startTestServer({ exchange, database: broken });
+    try {
+      await broken.close();
+      const res = await down.app.inject({ method: 'GET', url: '/api/v1/health' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ status: 'degraded', database: 'down' });
+    } finally {
+      await down.close();
+    }
   });
 
   it('GET /api/v1/config names the exchange and offers no demo account outside simulator mode', async () => {

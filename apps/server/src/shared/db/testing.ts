@@ -41,7 +41,12 @@ export function postgresSkipReason(): string | null {
     : 'TEST_DATABASE_URL is not set (the root `npm test` sets it when PostgreSQL answers on 127.0.0.1:5432)';
 }
 
-export async function createPostgresTestDatabase(): Promise<Database> {
+/** A throw-away PostgreSQL database; `url` reaches it (to open more connections to it). */
+export interface PostgresTestDatabase extends Database {
+  url: string;
+}
+
+export async function createPostgresTestDatabase(): Promise<PostgresTestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error(postgresSkipReason() ?? 'TEST_DATABASE_URL is not set');
   const name = `kd_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -58,6 +63,7 @@ export async function createPostgresTestDatabase(): Promise<Database> {
   await migrate(database);
   return {
     ...database,
+    url: target.toString(),
     close: async () => {
       await database.close();
       const dropper = new pg.Client({ connectionString: url });

@@ -8,7 +8,7 @@ import type {
   Order,
   WsDataMessage,
 } from '@kalshi-desk/kalshi/protocol';
-import type { ExchangeFeed, ExchangeRest, FeedState, Scheduler } from '../exchange.ports.js';
+import type { ExchangeFeed, ExchangeRest, FeedRefusal, FeedState, Scheduler } from '../exchange.ports.js';
 
 export class FakeRest {
   positions: MarketPosition[] = [];
@@ -23,18 +23,38 @@ export class FakeRest {
   /** The parameters of every fills page requested. */
   fillRequests: GetFillsParams[] = [];
   isDown = false;
+  /** When set, every request fails with this error (e.g. a KalshiApiError 401). */
+  failure: Error | null = null;
   /** Runs while a balance request is in flight (to race it with a feed message). */
   duringBalance: (() => void) | null = null;
+  private gate: Promise<void> | null = null;
+
+  /** A slow exchange: every request from now on waits until the returned function is called. */
+  hold(): () => void {
+    let release: () => void = () => undefined;
+    this.gate = new Promise<void>((resolve) => {
+      release = () => {
+        this.gate = null;
+        resolve();
+      };
+    });
+    return release;
+  }
+
   /** Rows per page of every listing (fewer when the request's `limit` is smaller), to exercise pagination. */
   pageSize = 2;
   /** A broken server: from the second page on, it hands back the cursor it already gave. */
   isCursorStuck = false;
 
   asPort(): ExchangeRest {
-    const check = (name: string) => {
-      this.calls.push(name);
+    const verdict = (): Promise<void> => {
+      if (this.failure) return Promise.reject(this.failure);
       if (this.isDown) return Promise.reject(new Error('exchange unreachable'));
       return Promise.resolve();
+    };
+    const check = (name: string): Promise<void> => {
+      this.calls.push(name);
+      return this.gate ? this.gate.then(verdict) : verdict();
     };
     return {
       getBalance: async (): Promise<GetBalanceResponse> => {
@@ -125,15 +145,26 @@ export class FakeFeed implements ExchangeFeed {
   state: FeedState = 'closed';
   tickerMarkets: string[] = [];
   isStarted = false;
+  /** Reasons given to reconnect(), in order. */
+  reconnects: string[] = [];
+  isClosed = false;
   private readonly messageListeners = new Set<(m: WsDataMessage) => void>();
   private readonly stateListeners = new Set<(s: FeedState, r: string) => void>();
+  private readonly activityListeners = new Set<() => void>();
+  private readonly refusalListeners = new Set<(refusal: FeedRefusal) => void>();
 
   start(): void {
     this.isStarted = true;
     this.setState('connecting', 'connecting');
   }
   close(): void {
+    this.isClosed = true;
     this.setState('closed', 'closed by client');
+  }
+  /** Records the request and drops the connection (the test decides when it comes back). */
+  reconnect(reason: string): void {
+    this.reconnects.push(reason);
+    this.setState('backoff', `reconnecting: ${reason}`);
   }
   setTickerMarkets(tickers: readonly string[]): void {
     this.tickerMarkets = [...tickers];
@@ -146,11 +177,39 @@ export class FakeFeed implements ExchangeFeed {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
   }
+  onActivity(listener: () => void): () => void {
+    this.activityListeners.add(listener);
+    return () => this.activityListeners.delete(listener);
+  }
+  onRefused(listener: (refusal: FeedRefusal) => void): () => void {
+    this.refusalListeners.add(listener);
+    return () => this.refusalListeners.delete(listener);
+  }
+  /** A ping from the exchange. */
+  ping(): void {
+    for (const l of this.activityListeners) l();
+  }
+  /** The exchange refuses the connection attempt (the WebSocket upgrade). */
+  refuse(refusal: FeedRefusal): void {
+    for (const l of this.refusalListeners) l(refusal);
+    // Like the real feed: once closed (by a listener), no more states.
+    if (!this.isClosed) this.setState('backoff', `upgrade refused with HTTP ${refusal.status}`);
+  }
+  get listenerCount(): number {
+    return (
+      this.messageListeners.size +
+      this.stateListeners.size +
+      this.activityListeners.size +
+      this.refusalListeners.size
+    );
+  }
   setState(state: FeedState, reason: string): void {
     this.state = state;
     for (const l of this.stateListeners) l(state, reason);
   }
+  /** A data message; like the real feed, it is activity on the connection too. */
   emit(message: WsDataMessage): void {
+    for (const l of this.activityListeners) l();
     for (const l of this.messageListeners) l(message);
   }
 }

@@ -8,6 +8,7 @@ import { Input, Textarea } from '../../../components/ui/input';
 import { Label } from '../../../components/ui/label';
 import { isApiError } from '../../../lib/api-client';
 import { authenticate, authenticateDemo } from '../api/auth.api';
+import { useAuthNoticeStore } from '../stores/auth-notice.store';
 import { describeAuthError, environmentLabel } from './auth-error-message';
 
 /** Connect a Kalshi API key (id + RSA private key) or, in simulator mode, the demo account. */
@@ -24,6 +25,8 @@ export function AuthDialog({
   const [keyIdValue, setKeyIdValue] = useState('');
   const [privateKey, setPrivateKey] = useState('');
   const [fileName, setFileName] = useState<string | null>(null);
+  const notice = useAuthNoticeStore((state) => state.notice);
+  const setNotice = useAuthNoticeStore((state) => state.setNotice);
 
   const connect = useMutation({
     mutationFn: authenticate,
@@ -31,10 +34,17 @@ export function AuthDialog({
       // The server holds the key from here on; the page forgets it.
       setPrivateKey('');
       setFileName(null);
+      setNotice(null);
       onAuthenticated();
     },
   });
-  const demo = useMutation({ mutationFn: authenticateDemo, onSuccess: onAuthenticated });
+  const demo = useMutation({
+    mutationFn: authenticateDemo,
+    onSuccess: () => {
+      setNotice(null);
+      onAuthenticated();
+    },
+  });
   const failure = connect.error ?? demo.error;
   const problem = failure ? describeAuthError(failure, config) : null;
   const isBusy = connect.isPending || demo.isPending;
@@ -61,6 +71,16 @@ export function AuthDialog({
           Your key is sent once to this server, stored encrypted, and never shown again. The server watches
           your positions for you.
         </CardDescription>
+        {notice === 'key_rejected' ? (
+          <p
+            className="mt-1 rounded-md border border-warn/40 bg-warn/10 p-2 text-sm"
+            data-testid="auth-notice"
+            role="status"
+          >
+            Kalshi rejected the key this account used (revoked or replaced). Connect a current key to go on
+            watching your positions.
+          </p>
+        ) : null}
         <p className="mt-1 flex flex-wrap items-center gap-2 text-sm" data-testid="exchange-environment">
           <span className="text-muted-foreground">Exchange:</span>
           {config ? (

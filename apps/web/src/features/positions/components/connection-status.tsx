@@ -5,19 +5,28 @@ import { formatAge } from '../../../lib/format';
 import {
   deriveConnectionDisplay,
   usePositionsStore,
+  type ConnectionDisplay,
   type ConnectionDisplayKind,
 } from '../stores/positions.store';
 
-const dotClass: Record<ConnectionDisplayKind, string> = {
+/** What the status shows: the store's display, or a key the exchange refused (terminal). */
+type StatusKind = ConnectionDisplayKind | 'rejected';
+
+const dotClass: Record<StatusKind, string> = {
   live: 'bg-gain',
   polling: 'bg-warn',
   stale: 'bg-warn',
   reconnecting: 'bg-warn animate-pulse motion-reduce:animate-none',
   connecting: 'bg-muted-foreground animate-pulse motion-reduce:animate-none',
   offline: 'bg-loss',
+  rejected: 'bg-loss',
 };
 
-/** Live / reconnecting / stale, with how old the data on screen is. */
+/**
+ * Live / reconnecting / stale, with how old the data on screen is. A key the exchange refused
+ * is shown as such (the figures are the last ones received); the app shell offers to connect a
+ * key again.
+ */
 export function ConnectionStatus({ className }: { className?: string }) {
   const now = useNow(1000);
   const links = usePositionsStore(
@@ -29,7 +38,16 @@ export function ConnectionStatus({ className }: { className?: string }) {
       lastError: state.lastError,
     })),
   );
-  const display = deriveConnectionDisplay(links, now);
+  const derived = deriveConnectionDisplay(links, now);
+  const display: Omit<ConnectionDisplay, 'kind'> & { kind: StatusKind } =
+    links.upstream?.status === 'credentials_rejected'
+      ? {
+          kind: 'rejected',
+          label: 'Key rejected',
+          detail: links.upstream.detail || 'Kalshi rejected the API key; reconnect your key',
+          ageMs: links.upstream.asOf ? Math.max(0, now - new Date(links.upstream.asOf).getTime()) : null,
+        }
+      : derived;
   const age = display.ageMs === null ? null : formatAge(display.ageMs);
   return (
     <div
