@@ -82,9 +82,9 @@ class FastClient {
     if (!block.startsWith('id: ')) return;
     const idEnd = block.indexOf('\n');
     const id = Number(block.slice(4, idEnd));
-    const typeEnd = block.indexOf('\n', idEnd + 1);
-    const type = block.slice(idEnd + 8, typeEnd);
-    const data = block.slice(typeEnd + 7);
+    // Default message events: `data: {"type":"<kind>",...}` (no `event:` line).
+    const data = block.slice(block.indexOf('data: ', idEnd) + 6);
+    const type = data.startsWith('{"type":"') ? data.slice(9, data.indexOf('"', 9)) : '';
     if (process.env.BENCH_DEBUG && this.debugCount < 6) {
       this.debugCount += 1;
       console.error(`event ${type} id ${id} at ${now.toFixed(1)}`);

@@ -23,6 +23,12 @@ async function start(command: Extract<ServerCommand, { type: 'start' }>): Promis
     SESSION_SECRET: 'bench-session-secret-that-is-long-enough-0123456789',
     DATA_DIR: '/nonexistent/kalshi-desk-bench',
     WEB_DIST_DIR: '/nonexistent/kalshi-desk-bench-web',
+    // The bench opens up to 10,000 streams of one account from one address, which the
+    // production caps exist to refuse: lift them here, and only here.
+    SSE_MAX_STREAMS_PER_SESSION: '20000',
+    SSE_MAX_STREAMS_PER_USER: '20000',
+    RATE_LIMIT_READS_PER_MINUTE: '1000000',
+    RATE_LIMIT_WRITES_PER_MINUTE: '1000000',
   });
   const database = wrapPglite(await PGlite.create());
   await migrate(database);
