@@ -221,3 +221,30 @@ export function formatDollarsAt(value: MicroDollars, decimals: number): string {
   if (!Number.isInteger(decimals)) throw new FixedPointError(`decimals must be an integer, got ${decimals}`);
   return formatScaled(value, 6, decimals, 'dollar amount');
 }
+
+/**
+ * Kalshi keeps a direct member's balance on a $0.0001 grid (docs/kalshi-protocol.md §6 item 6):
+ * trade fees are rounded up to it, and a rounding fee takes whatever a fill would leave below it.
+ */
+export const CASH_GRID = micros(100);
+
+/** True when `amount` is a whole number of $0.0001. */
+export function isOnCashGrid(amount: MicroDollars): boolean {
+  return Number.isSafeInteger(amount) && amount % CASH_GRID === 0;
+}
+
+/** The largest multiple of $0.0001 not above `amount` (towards minus infinity, also for negatives). */
+export function floorToCashGrid(amount: MicroDollars): MicroDollars {
+  return subtract(amount, belowCashGrid(amount));
+}
+
+/** The smallest multiple of $0.0001 not below `amount`. */
+export function ceilToCashGrid(amount: MicroDollars): MicroDollars {
+  const below = belowCashGrid(amount);
+  return below === 0 ? amount : add(subtract(amount, below), CASH_GRID);
+}
+
+/** What `amount` has above the multiple of $0.0001 below it, in [0, $0.0001). */
+function belowCashGrid(amount: MicroDollars): MicroDollars {
+  return micros(((amount % CASH_GRID) + CASH_GRID) % CASH_GRID);
+}

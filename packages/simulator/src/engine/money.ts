@@ -2,7 +2,18 @@
  * Exact money rules of the exchange: price grids and Kalshi's fee formula.
  * Units: prices and money in integer micro-dollars, counts in integer centi-contracts.
  */
-import { add, micros, mulDivRound, notional, ONE_DOLLAR, subtract } from '@kalshi-desk/kalshi/protocol';
+import {
+  add,
+  CASH_GRID,
+  ceilToCashGrid,
+  floorToCashGrid,
+  isOnCashGrid,
+  micros,
+  mulDivRound,
+  notional,
+  ONE_DOLLAR,
+  subtract,
+} from '@kalshi-desk/kalshi/protocol';
 import type { Centis, Micros, PriceRange } from './types.js';
 
 export { notional, ONE_DOLLAR };
@@ -55,33 +66,9 @@ export function nextGridPrice(
   return isOnGrid(next, ranges) ? next : null;
 }
 
-/**
- * Kalshi keeps a direct member's balance on a $0.0001 grid (docs/kalshi-protocol.md §6 item 6):
- * trade fees are rounded up to it, and a rounding fee takes whatever a fill would leave below it.
- */
-export const CASH_GRID = micros(100);
+/** The balance grid lives with the exact numbers (one definition for the simulator and the app). */
+export { CASH_GRID, ceilToCashGrid, floorToCashGrid, isOnCashGrid };
 const FEE_UNIT: Micros = CASH_GRID; // fees are rounded up to $0.0001
-
-/** True when `amount` is a whole number of $0.0001. */
-export function isOnCashGrid(amount: Micros): boolean {
-  return Number.isSafeInteger(amount) && amount % CASH_GRID === 0;
-}
-
-/** The largest multiple of $0.0001 not above `amount` (towards minus infinity, also for negatives). */
-export function floorToCashGrid(amount: Micros): Micros {
-  return subtract(amount, belowCashGrid(amount));
-}
-
-/** The smallest multiple of $0.0001 not below `amount`. */
-export function ceilToCashGrid(amount: Micros): Micros {
-  const below = belowCashGrid(amount);
-  return below === 0 ? amount : add(subtract(amount, below), CASH_GRID);
-}
-
-/** What `amount` has above the multiple of $0.0001 below it, in [0, $0.0001). */
-function belowCashGrid(amount: Micros): Micros {
-  return micros(((amount % CASH_GRID) + CASH_GRID) % CASH_GRID);
-}
 
 /**
  * The rounding fee of one fill: the smallest non-negative amount that, taken on top of a cash

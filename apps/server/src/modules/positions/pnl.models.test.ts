@@ -1,5 +1,6 @@
 import { portfolioSchema, positionSchema } from '@kalshi-desk/contracts';
 import {
+  ceilToCashGrid,
   abs,
   add,
   centis,
@@ -18,7 +19,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   carryingValue,
-  ceilToGrid,
   fillCashFlow,
   ONE_DOLLAR,
   orderReservations,
@@ -340,7 +340,7 @@ describe('orderReservations', () => {
   it('fractional counts on a deci-cent grid are held to the micro-dollar', () => {
     const r = orderReservations({ position: qty('0'), orders: [order('x', 'bid', '0.123', '0.07')] });
     expect(r.get('x')).toBe(8_610); // 0.123 x 0.07 = $0.00861
-    expect(ceilToGrid(micros(8_610))).toBe(8_700);
+    expect(ceilToCashGrid(micros(8_610))).toBe(8_700);
   });
 });
 
@@ -468,7 +468,7 @@ describe('the account-value identity', () => {
           });
           const open = ref.position === 0 ? [] : [pnl];
           // A resting order moves cash from available to reserved: the total does not move.
-          const reserved = ceilToGrid(
+          const reserved = ceilToCashGrid(
             add(
               ...orderReservations({
                 position: ref.position,

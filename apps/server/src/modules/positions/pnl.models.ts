@@ -17,6 +17,7 @@ import {
   averagePrice,
   centis,
   divideRounded,
+  floorToCashGrid,
   max,
   micros,
   min,
@@ -168,22 +169,6 @@ export function marketTotalPnl(pnl: PositionPnl): MicroDollars {
 
 // ---- money held by resting orders ----------------------------------------------------
 
-/**
- * Kalshi keeps balances on a $0.0001 grid (per-fill fees are rounded up to it and a rounding
- * fee keeps cash on it), so the amount held back for orders is rounded up to it too.
- */
-export const BALANCE_GRID = micros(100);
-
-/** Rounds a non-negative amount up to the balance grid. */
-export function ceilToGrid(value: MicroDollars): MicroDollars {
-  return micros(Math.ceil(value / BALANCE_GRID) * BALANCE_GRID);
-}
-
-/** Rounds an amount down to the balance grid (toward minus infinity). */
-export function floorToGrid(value: MicroDollars): MicroDollars {
-  return micros(Math.floor(value / BALANCE_GRID) * BALANCE_GRID);
-}
-
 /** One resting order, on the YES book as Kalshi's V2 orders are. */
 export interface RestingOrderAmounts {
   orderId: string;
@@ -272,7 +257,7 @@ export function settlementPayout(args: {
   else if (args.settlementValue !== null) {
     perContract = isYes ? args.settlementValue : subtract(ONE_DOLLAR, args.settlementValue);
   } else return null;
-  return floorToGrid(notional(perContract, abs(args.position)));
+  return floorToCashGrid(notional(perContract, abs(args.position)));
 }
 
 export interface PortfolioTotals {

@@ -6,7 +6,7 @@
  * into stream events, cache writes and subscription updates.
  */
 import type { Mark, Portfolio, Position, RestingOrder } from '@kalshi-desk/contracts';
-import { add, centis, micros, negate, subtract } from '@kalshi-desk/kalshi/protocol';
+import { ceilToCashGrid, add, centis, micros, negate, subtract } from '@kalshi-desk/kalshi/protocol';
 import type {
   CentiContracts,
   GetBalanceResponse,
@@ -17,7 +17,6 @@ import type {
   WsDataMessage,
 } from '@kalshi-desk/kalshi/protocol';
 import {
-  ceilToGrid,
   EMPTY_QUOTE,
   fillCashFlow,
   orderReservations,
@@ -191,7 +190,7 @@ export class PositionTracker {
 
   /** What resting orders hold back in total, rounded up to the balance grid as the exchange does. */
   reserved(): MicroDollars {
-    return ceilToGrid(add(...this.reservationsByOrder().values()));
+    return ceilToCashGrid(add(...this.reservationsByOrder().values()));
   }
 
   /** Resting orders with what each holds back, oldest first. */
